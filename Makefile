@@ -1,0 +1,42 @@
+# Two commands for a fresh machine (see README):
+#   make run    set everything up, fetch the default models, index the shipped corpus, start the product
+#   make test   set everything up, fetch the test models, run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA   ?= $(HOME)/.local/share/sme-ai
+SEEDS  := $(wildcard ../shared/seeds/*.txt)
+
+.PHONY: setup models models-test index run test bench clean
+
+setup: $(VENV)/.installed
+
+# torch first, pinned: 2.13.0 is a CPU build that lies on disk here; an unpinned torch would pull CUDA.
+# llama-cpp-python compiles (about 4 min on 2 cores, cached by pip afterwards); GGML_NATIVE=OFF keeps it portable.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q --upgrade "pip==26.3"
+	$(BIN)/pip install --disable-pip-version-check -q "torch==2.13.0"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e ".[llm,eval,test]"
+	touch $@
+
+models: setup
+	$(BIN)/sme-ai models pull
+
+models-test: setup
+	$(BIN)/sme-ai models pull embeddinggemma-300m qwen2.5-coder-0.5b
+
+index: models
+	$(BIN)/sme-ai --data-dir "$(DATA)" ingest corpora
+
+run: index
+	$(BIN)/sme-ai --data-dir "$(DATA)" shell
+
+test: models-test
+	$(BIN)/python -m pytest -q
+
+bench: models-test
+	$(BIN)/python -m evals.bench_retrieval
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Evaluation sets, the eval runner (`python -m evals`) and benchmark scripts."""

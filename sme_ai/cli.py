@@ -1,0 +1,215 @@
+"""The `sme-ai` command line: thin wrappers that parse, call one Assistant method, and render."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sme_ai.config import Settings
+from sme_ai.errors import SmeAiError
+
+
+def _settings(args) -> Settings:
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    return Settings(**overrides)
+
+
+def _assistant(args):
+    from sme_ai.assistant import Assistant
+
+    return Assistant(_settings(args))
+
+
+class _Bars:
+    """tqdm bars fed by the library's progress callback, one per stage."""
+
+    def __init__(self):
+        self.bars = {}
+
+    def __call__(self, stage: str, done: int, total: int, detail: str = ""):
+        from tqdm import tqdm
+
+        labels = {"load": "读取文件", "embed": "向量化", "download": "下载", "assemble": "组装"}
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self):
+        for bar in self.bars.values():
+            bar.close()
+
+
+def cmd_ingest(args) -> int:
+    bars = _Bars()
+    try:
+        stats = _assistant(args).ingest(args.paths, progress=bars)
+    finally:
+        bars.close()
+    if args.json:
+        print(json.dumps(stats.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print(f"新增 {len(stats.added)} · 更新 {len(stats.updated)} · 未变 {len(stats.unchanged)} 个文档；"
+              f"向量化 {stats.chunks_embedded} 个片段，复用 {stats.chunks_reused} 个")
+        for path, err in stats.failures:
+            print(f"  失败: {err}", file=sys.stderr)
+    return 1 if stats.failures else 0
+
+
+def _print_hits(hits, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+        return
+    if not hits:
+        print("（没有找到相关内容）")
+    for i, h in enumerate(hits, start=1):
+        c = h.chunk
+        where = " · ".join(x for x in (c.section, f"第{c.page}页" if c.page else "") if x)
+        legs = ",".join(f"{k}#{v}" for k, v in h.legs.items())
+        print(f"[{i}] {c.title}  ({c.source}{' · ' + where if where else ''})  score={h.score:.4f} [{legs}]")
+        print("    " + c.text.replace("\n", "\n    "))
+
+
+def cmd_search(args) -> int:
+    filters = {}
+    if args.type:
+        filters["doc_type"] = args.type
+    if args.source:
+        filters["source"] = args.source
+    hits = _assistant(args).search(args.query, args.k, filters=filters or None, mode=args.mode)
+    _print_hits(hits, args.json)
+    return 0
+
+
+def cmd_shell(args) -> int:
+    asst = _assistant(args)
+    print("sme-ai 检索 · 输入问题回车，空行或 Ctrl-D 退出")
+    while True:
+        try:
+            q = input("问题> ").strip()
+        except EOFError:
+            break
+        if not q:
+            break
+        try:
+            _print_hits(asst.search(q, args.k), False)
+        except SmeAiError as e:
+            print(f"错误: {e}", file=sys.stderr)
+    return 0
+
+
+def cmd_docs(args) -> int:
+    asst = _assistant(args)
+    if args.action == "list":
+        docs = asst.documents()
+        if args.json:
+            print(json.dumps(docs, ensure_ascii=False, indent=1))
+        for d in [] if args.json else docs:
+            print(f"{d['source']}\t{d['doc_type']}\t{d['chunks']} 片段\t{d.get('pages') or '-'} 页\t{d['added_at']}\t{d['title']}")
+        if not docs and not args.json:
+            print("（知识库为空）")
+    elif args.action == "remove":
+        for key in args.keys:
+            print("已删除: " + ", ".join(asst.remove(key)))
+    elif args.action == "reindex":
+        bars = _Bars()
+        try:
+            n = asst.reindex(progress=bars)
+        finally:
+            bars.close()
+        print(f"已重建 {n} 个片段的向量索引")
+    return 0
+
+
+def cmd_models(args) -> int:
+    from sme_ai import models
+
+    home = _settings(args).home
+    if args.action == "list":
+        for spec in models.CATALOG.values():
+            state = "已就绪" if models.is_fetched(spec, home) else "未下载"
+            default = "*" if spec.name in models.DEFAULT_MODELS else " "
+            print(f"{default} {spec.name:22s} {state}  {spec.description}  [{spec.license}]")
+        return 0
+    names = args.names or (list(models.DEFAULT_MODELS) if args.action == "pull" else
+                           [s.name for s in models.CATALOG.values() if models.is_fetched(s, home)])
+    if args.action == "pull":
+        for name in names:
+            bars = _Bars()
+            try:
+                for stage, done, total in models.fetch(name, home):
+                    if stage != "verified":
+                        bars(stage, done, total)
+            finally:
+                bars.close()
+            print(f"{name}: 已校验 → {models.get_spec(name).path(home)}")
+        return 0
+    bad = [n for n in names if not models.verify(n, home)]
+    for n in names:
+        print(f"{n}: {'校验失败' if n in bad else 'sha256 正确'}")
+    return 1 if bad else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sme-ai", description="中小企业数字化转型助手 (sme-ai)")
+    p.add_argument("--data-dir", help="knowledge base folder (default: $SME_AI_DATA_DIR or ~/.local/share/sme-ai)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="add files or folders to the knowledge base")
+    s.add_argument("paths", nargs="+")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_ingest)
+
+    s = sub.add_parser("search", help="ranked passages for a question")
+    s.add_argument("query")
+    s.add_argument("-k", type=int, default=5)
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.add_argument("--type", action="append", help="only this doc_type (repeatable)")
+    s.add_argument("--source", action="append", help="only this source (repeatable)")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("shell", help="interactive search prompt")
+    s.add_argument("-k", type=int, default=3)
+    s.set_defaults(func=cmd_shell)
+
+    s = sub.add_parser("docs", help="list, remove or re-index documents")
+    d = s.add_subparsers(dest="action", required=True)
+    dl = d.add_parser("list")
+    dl.add_argument("--json", action="store_true")
+    dr = d.add_parser("remove")
+    dr.add_argument("keys", nargs="+", help="source, title or id")
+    d.add_parser("reindex")
+    s.set_defaults(func=cmd_docs)
+
+    s = sub.add_parser("models", help="the model catalog: list, pull, verify")
+    m = s.add_subparsers(dest="action", required=True)
+    m.add_parser("list")
+    mp = m.add_parser("pull")
+    mp.add_argument("names", nargs="*", help="catalog names (default: the default models)")
+    mv = m.add_parser("verify")
+    mv.add_argument("names", nargs="*")
+    s.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SmeAiError as e:
+        print(f"错误: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\n已中断 (interrupted); the knowledge base is unchanged.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The one Settings object: constructor > SME_AI_* environment > TOML file > defaults.
+
+Nothing here touches the disk at import time; folders are created by the code that writes into them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def _default_home() -> Path:
+    return Path.home() / ".cache" / "sme-ai"
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "sme-ai"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SME_AI_", extra="forbid", validate_default=True)
+
+    # where things live
+    data_dir: Path = Field(default_factory=_default_data_dir, description="knowledge base (Chroma + BM25 + manifest)")
+    home: Path = Field(default_factory=_default_home, description="model cache")
+
+    # embedding
+    embedder: Literal["sentence-transformers", "hash"] = "sentence-transformers"
+    embedder_model: str = Field("embeddinggemma-300m", description="catalog name, or a sentence-transformers folder")
+    embed_batch_size: int = Field(16, ge=1)
+
+    # vector store: embedded Chroma under data_dir, a Chroma server, or in memory (tests)
+    vector_store: Literal["chroma", "chroma-http", "memory"] = "chroma"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+
+    # generation (used by later stages)
+    llm_backend: Literal["llama-cpp", "transformers", "openai", "extractive"] = "llama-cpp"
+    llm_model: str = Field("qwen2.5-coder-1.5b", description="catalog name, or a GGUF file / model folder path")
+    n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+
+    # ingestion
+    chunk_size: int = Field(360, ge=80, description="target chunk size in characters")
+    chunk_overlap: int = Field(1, ge=0, le=5, description="sentences repeated between neighbouring chunks")
+    max_file_mb: float = Field(50.0, gt=0)
+
+    # retrieval
+    dense_k: int = Field(20, ge=1)
+    bm25_k: int = Field(20, ge=1)
+    rrf_k: int = Field(60, ge=1)
+    top_k: int = Field(5, ge=1)
+
+    # questions
+    max_question_chars: int = Field(2000, ge=10)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("SME_AI_CONFIG", "sme-ai.toml")
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

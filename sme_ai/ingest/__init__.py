@@ -1,0 +1,1 @@
+"""Ingestion: load a file → normalise its text → cut it into chunks."""

@@ -1,0 +1,107 @@
+"""Heading-aware chunking: sections first, then sentences packed to a target size with sentence overlap.
+
+A cut never falls inside a number, percentage, date or document number (文号): sentences end only at
+。！？；or a line break, and an over-long sentence is split at a comma outside those spans.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sme_ai.types import Chunk, Document, Section, content_hash
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
+# spans that must never be cut: 文号, dates, numbers with units/percentages, ranges
+PROTECTED = re.compile(
+    r"[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号"  # 工信部联企业〔2024〕239号
+    r"|[\u4e00-\u9fff]{1,12}[\[［(（]\d{4}[\]］)）]\d+号"
+    r"|\d{4}\s*[—–\-~至到]\s*\d{4}\s*年?"  # 2025—2027年
+    r"|\d{4}年(?:\d{1,2}月)?(?:\d{1,2}日)?"
+    r"|\d{4}[-/.]\d{1,2}(?:[-/.]\d{1,2})?"
+    r"|\d+(?:[.,]\d+)*\s*(?:%|％|‰|万亿|亿元|万元|亿|万|元|家|个|项|分|倍|年|月|天|小时|人|台|套)?"
+)
+_SOFT_BREAK = re.compile(r"[，、,：:]")
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PROTECTED.finditer(text) if m.end() > m.start()]
+
+
+def _safe(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return all(not (a < pos < b) for a, b in spans)
+
+
+def split_long(sentence: str, limit: int) -> list[str]:
+    """Split a sentence longer than `limit` at commas (else anywhere) outside protected spans."""
+    pieces: list[str] = []
+    rest = sentence
+    while len(rest) > limit:
+        spans = _protected_spans(rest)
+        soft = [m.end() for m in _SOFT_BREAK.finditer(rest, 0, limit + 1) if _safe(m.end(), spans)]
+        cut = soft[-1] if soft and soft[-1] > limit // 3 else None
+        if cut is None:
+            cut = next((p for p in range(limit, 0, -1) if _safe(p, spans)), limit)
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:]
+    if rest.strip():
+        pieces.append(rest.strip())
+    return pieces
+
+
+def _pack(sentences: list[str], size: int, overlap: int) -> list[str]:
+    chunks: list[list[str]] = []
+    cur: list[str] = []
+    length = 0
+    for s in sentences:
+        if cur and length + len(s) > size:
+            chunks.append(cur)
+            cur = cur[-overlap:] if overlap else []
+            # an overlap that alone fills the chunk is dropped to guarantee progress
+            if sum(map(len, cur)) + len(s) > size:
+                cur = []
+            length = sum(map(len, cur))
+        cur.append(s)
+        length += len(s)
+    if cur:
+        chunks.append(cur)
+    return ["".join(c) if all(_is_cjk_end(x) for x in c[:-1]) else _join(c) for c in chunks]
+
+
+def _is_cjk_end(s: str) -> bool:
+    return bool(s) and not s[-1].isascii()
+
+
+def _join(parts: list[str]) -> str:
+    out = ""
+    for p in parts:
+        out += p if not out or not out[-1].isascii() or not p[0].isascii() else " " + p
+    return out
+
+
+def _section_label(section: Section, title: str) -> str:
+    path = list(section.heading_path)
+    if path and path[0].strip() == title.strip():
+        path = path[1:]
+    return " > ".join(path)
+
+
+def chunk_document(doc: Document, size: int = 360, overlap: int = 1) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    seen: set[str] = set()
+    reliability = str(doc.metadata.get("reliability", "") or "")
+    for section in doc.sections:
+        label = _section_label(section, doc.title)
+        sentences = [p for s in split_sentences(section.text) for p in split_long(s, size)]
+        for text in _pack(sentences, size, overlap):
+            chunk = Chunk(id="", doc_id=doc.id, source=doc.source, title=doc.title, text=text, section=label,
+                          page=section.page, doc_type=doc.doc_type, reliability=reliability)
+            cid = content_hash(doc.source, chunk.index_text)
+            while cid in seen:  # identical passage twice in one document: keep both, distinct ids
+                cid = content_hash(cid)
+            seen.add(cid)
+            chunks.append(Chunk(**{**chunk.__dict__, "id": cid}))
+    return chunks

@@ -1,0 +1,1 @@
+"""Retrieval: dense + BM25 legs fused with reciprocal rank fusion."""

@@ -1,0 +1,30 @@
+"""Hybrid search: normalise the query, run the dense and BM25 legs, fuse, fetch the chunks."""
+
+from __future__ import annotations
+
+from sme_ai.index.knowledge_base import KnowledgeBase
+from sme_ai.index.store import Filters
+from sme_ai.ingest.normalize import normalize_text
+from sme_ai.retrieve.fusion import rrf
+from sme_ai.types import Hit
+
+MODES = ("hybrid", "dense", "bm25")
+
+
+def search(kb: KnowledgeBase, query: str, *, k: int = 5, dense_k: int = 20, bm25_k: int = 20, rrf_k: int = 60,
+           filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}")
+    query = normalize_text(query)
+    if not query:
+        return []
+    kb.check_embedder()
+    legs: dict[str, list[str]] = {}
+    if mode in ("hybrid", "dense"):
+        vector = kb.embedder.embed([query], "query")[0]
+        legs["dense"] = [cid for cid, _ in kb.dense_search(vector, dense_k, filters)]
+    if mode in ("hybrid", "bm25"):
+        legs["bm25"] = [cid for cid, _ in kb.keyword_search(query, bm25_k, filters)]
+    fused = rrf(legs, k=rrf_k)[:k]
+    chunks = {c.id: c for c in kb.chunks([cid for cid, _, _ in fused])}
+    return [Hit(chunk=chunks[cid], score=score, legs=ranks) for cid, score, ranks in fused if cid in chunks]

@@ -1,0 +1,141 @@
+"""Core values: small frozen dataclasses with stable, content-derived ids."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def content_hash(*parts: str, length: int = 32) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading path (or one PDF page)."""
+
+    text: str
+    heading_path: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded, normalised document. `source` is the stable key (a relative path or a name)."""
+
+    source: str
+    title: str
+    sections: tuple[Section, ...]
+    doc_type: str = "other"
+    metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    file_hash: str = ""
+
+    @property
+    def id(self) -> str:
+        return content_hash(self.source, length=16)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage. `index_text` (title + section path + text) is what is embedded and BM25-indexed."""
+
+    id: str
+    doc_id: str
+    source: str
+    title: str
+    text: str
+    section: str = ""
+    page: int | None = None
+    doc_type: str = "other"
+    reliability: str = ""
+
+    @property
+    def index_text(self) -> str:
+        head = self.title + (f" > {self.section}" if self.section else "")
+        return f"{head}\n{self.text}"
+
+    def metadata(self) -> dict[str, Any]:
+        meta = {k: getattr(self, k) for k in ("doc_id", "source", "title", "section", "doc_type", "reliability")}
+        meta["page"] = -1 if self.page is None else self.page
+        return meta
+
+    @classmethod
+    def from_metadata(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> "Chunk":
+        page = meta.get("page", -1)
+        return cls(
+            id=chunk_id,
+            doc_id=meta.get("doc_id", ""),
+            source=meta.get("source", ""),
+            title=meta.get("title", ""),
+            text=text,
+            section=meta.get("section", ""),
+            page=None if page in (-1, None) else int(page),
+            doc_type=meta.get("doc_type", "other"),
+            reliability=meta.get("reliability", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A search result: the chunk, its fused score, and the legs that found it with their ranks."""
+
+    chunk: Chunk
+    score: float
+    legs: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.chunk
+        return {
+            "id": c.id,
+            "score": round(self.score, 6),
+            "legs": self.legs,
+            "source": c.source,
+            "title": c.title,
+            "section": c.section,
+            "page": c.page,
+            "doc_type": c.doc_type,
+            "reliability": c.reliability,
+            "text": c.text,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    source: str
+    title: str
+    quote: str
+    page: int | None = None
+    section: str = ""
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "source": self.source, "title": self.title, "page": self.page,
+                "section": self.section, "quote": self.quote}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    refused: bool = False
+    model: str = ""
+    timings: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+    hits: tuple[Hit, ...] = field(default=(), hash=False, compare=False)
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "citations": [c.to_dict() for c in self.citations],
+            "model": self.model,
+            "timings": {k: self.timings.get(k) for k in ("retrieve_ms", "first_token_ms", "total_ms")},
+        }

@@ -1,0 +1,54 @@
+import os
+from pathlib import Path
+
+import pytest
+
+# nothing may ever download from a model hub: make an accidental call fail fast
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "action_plan_2025_2027_interpretation.txt"
+CORPORA = ROOT / "corpora"
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    return SEED
+
+
+@pytest.fixture
+def fake_settings(tmp_path, monkeypatch):
+    """Settings for fast tests: hash embedder, in-memory store, temp folders, no TOML/env leakage."""
+    from sme_ai.config import Settings
+
+    for key in list(os.environ):
+        if key.startswith("SME_AI_"):
+            monkeypatch.delenv(key)
+    return Settings(data_dir=tmp_path / "kb", home=tmp_path / "home", embedder="hash", vector_store="memory")
+
+
+@pytest.fixture
+def chroma_settings(fake_settings):
+    return fake_settings.model_copy(update={"vector_store": "chroma"})
+
+
+def real_models_home() -> Path:
+    from sme_ai.config import Settings
+
+    return Settings().home
+
+
+def require_model(name: str) -> Path:
+    """The path of a fetched catalog model; the test command fetches them first, so a miss is a failure."""
+    from sme_ai import models
+
+    spec = models.get_spec(name)
+    home = real_models_home()
+    if not models.is_fetched(spec, home):
+        if os.environ.get("SME_AI_ALLOW_SKIP_MODELS"):
+            pytest.skip(f"model {name} not fetched")
+        pytest.fail(f"model {name} is not fetched: run `sme-ai models pull {name}` (the README test command does)")
+    return spec.path(home)

@@ -1,0 +1,52 @@
+"""Integration with the real EmbeddingGemma (fetched by the test command) and real Chroma."""
+
+import pytest
+
+from conftest import require_model
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, seed_path):
+    require_model("embeddinggemma-300m")
+    from sme_ai.assistant import Assistant
+    from sme_ai.config import Settings
+
+    root = tmp_path_factory.mktemp("real")
+    asst = Assistant(Settings(data_dir=root / "kb", vector_store="chroma", embedder="sentence-transformers"))
+    stats = asst.ingest([seed_path])
+    assert stats.added == [seed_path.name] and stats.chunks_embedded > 5
+    return asst
+
+
+def test_traditional_question_ranks_the_40_percent_passage_first(seeded):
+    hits = seeded.search("中小企業上雲率的目標")
+    assert "40%" in hits[0].chunk.text
+    assert "dense" in hits[0].legs
+
+
+def test_english_question_finds_it_in_top_3(seeded):
+    hits = seeded.search("What is the cloud adoption target for SMEs by 2027?", k=3)
+    assert any("40%" in h.chunk.text for h in hits)
+
+
+def test_dense_leg_alone_understands_synonyms(seeded):
+    hits = seeded.search("小企业把业务搬到云端的比例要达到多少", mode="dense", k=3)
+    assert any("上云率" in h.chunk.text for h in hits)
+
+
+def test_reingest_does_no_embedding_work(seeded, seed_path):
+    stats = seeded.ingest([seed_path])
+    assert stats.chunks_embedded == 0 and stats.unchanged == [seed_path.name]
+
+
+def test_embedder_contract(seeded):
+    import numpy as np
+
+    emb = seeded.embedder
+    assert emb.dim == 768 and emb.name == "embeddinggemma-300m"
+    q = emb.embed(["中小企业上云率目标是多少"], "query")[0]
+    docs = emb.embed(["到2027年中小企业上云率超过40%", "What a lovely day for a walk"], "document")
+    assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-3)
+    assert q @ docs[0] > q @ docs[1] + 0.2
