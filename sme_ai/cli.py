@@ -156,6 +156,19 @@ def cmd_models(args) -> int:
     return 1 if bad else 0
 
 
+def cmd_eval(args) -> int:
+    from sme_ai.eval.runner import render_markdown, run
+
+    overrides = {k: v for k, v in {"chunk_size": args.chunk_size, "chunk_overlap": args.overlap, "rrf_k": args.rrf_k,
+                                   "dense_k": args.dense_k, "bm25_k": args.bm25_k, "llm_model": args.model,
+                                   "llm_backend": args.backend}.items() if v is not None}
+    settings = _settings(args).model_copy(update=overrides)
+    report = run(settings, Path(args.dataset), Path(args.corpus), None if args.no_report else Path(args.out),
+                 baseline=not args.no_baseline, answers=args.answers, limit=args.limit)
+    print(render_markdown(report))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sme-ai", description="中小企业数字化转型助手 (sme-ai)")
     p.add_argument("--data-dir", help="knowledge base folder (default: $SME_AI_DATA_DIR or ~/.local/share/sme-ai)")
@@ -187,6 +200,23 @@ def build_parser() -> argparse.ArgumentParser:
     dr.add_argument("keys", nargs="+", help="source, title or id")
     d.add_parser("reindex")
     s.set_defaults(func=cmd_docs)
+
+    s = sub.add_parser("eval", help="run the eval set; writes a report under evals/reports/")
+    s.add_argument("--dataset", default="evals/dev.jsonl")
+    s.add_argument("--corpus", default="corpora")
+    s.add_argument("--out", default="evals/reports")
+    s.add_argument("--no-report", action="store_true", help="print only, write no files")
+    s.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
+    s.add_argument("--answers", action="store_true", help="also generate and score answers (slow)")
+    s.add_argument("--limit", type=int, help="only the first N questions")
+    s.add_argument("--chunk-size", type=int)
+    s.add_argument("--overlap", type=int)
+    s.add_argument("--rrf-k", type=int)
+    s.add_argument("--dense-k", type=int)
+    s.add_argument("--bm25-k", type=int)
+    s.add_argument("--model", help="generator (catalog name or path)")
+    s.add_argument("--backend", choices=["llama-cpp", "transformers", "openai", "extractive"])
+    s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("models", help="the model catalog: list, pull, verify")
     m = s.add_subparsers(dest="action", required=True)

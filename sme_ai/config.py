@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     embedder: Literal["sentence-transformers", "hash"] = "sentence-transformers"
     embedder_model: str = Field("embeddinggemma-300m", description="catalog name, or a sentence-transformers folder")
     embed_batch_size: int = Field(16, ge=1)
+    embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
 
     # vector store: embedded Chroma under data_dir, a Chroma server, or in memory (tests)
     vector_store: Literal["chroma", "chroma-http", "memory"] = "chroma"
@@ -42,6 +43,12 @@ class Settings(BaseSettings):
     llm_backend: Literal["llama-cpp", "transformers", "openai", "extractive"] = "llama-cpp"
     llm_model: str = Field("qwen2.5-coder-1.5b", description="catalog name, or a GGUF file / model folder path")
     n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
+    n_ctx: int = Field(4096, ge=512)
+    max_answer_tokens: int = Field(220, ge=16)
+    openai_base_url: str = "http://127.0.0.1:8080"
+    openai_model: str = ""
+    openai_api_key: str = ""
+    openai_timeout: float = 120.0
 
     # ingestion
     chunk_size: int = Field(360, ge=80, description="target chunk size in characters")
@@ -54,8 +61,12 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     top_k: int = Field(5, ge=1)
 
-    # questions
+    # answering
     max_question_chars: int = Field(2000, ge=10)
+    context_chars: int = Field(600, ge=100, description="budget for the compact context, in characters")
+    context_passages: int = Field(4, ge=1)
+    min_dense_score: float = Field(0.35, description="below this cosine (and no BM25 support) the answer is a refusal")
+    prompts_dir: Path | None = Field(None, description="prompt templates (default: the shipped prompts/)")
 
     @classmethod
     def settings_customise_sources(

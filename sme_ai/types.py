@@ -82,11 +82,13 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """A search result: the chunk, its fused score, and the legs that found it with their ranks."""
+    """A search result: the chunk, its fused score, the legs that found it with their ranks, and each leg's raw
+    score (cosine similarity for "dense", BM25 score for "bm25")."""
 
     chunk: Chunk
     score: float
     legs: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+    leg_scores: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         c = self.chunk
@@ -94,6 +96,7 @@ class Hit:
             "id": c.id,
             "score": round(self.score, 6),
             "legs": self.legs,
+            "leg_scores": {k: round(v, 4) for k, v in self.leg_scores.items()},
             "source": c.source,
             "title": c.title,
             "section": c.section,
@@ -139,3 +142,25 @@ class Answer:
             "model": self.model,
             "timings": {k: self.timings.get(k) for k in ("retrieve_ms", "first_token_ms", "total_ms")},
         }
+
+
+# --- streaming events: evidence first, then text deltas, then the final verified answer ---------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    hits: tuple[Hit, ...]
+    question: str  # the standalone question actually searched (after follow-up rewriting)
+
+
+@dataclass(frozen=True)
+class Delta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Final:
+    answer: Answer
+
+
+StreamEvent = Evidence | Delta | Final

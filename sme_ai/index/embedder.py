@@ -45,11 +45,30 @@ class HashEmbedder:
         return out
 
 
-class SentenceTransformerEmbedder:
-    """EmbeddingGemma (or any sentence-transformers folder) on the CPU in bfloat16, loaded on first use."""
+def _cpu_has_fast_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(f in flags for f in ("avx512_bf16", "amx_bf16"))
 
-    def __init__(self, path: Path, name: str, batch_size: int = 16, device: str = "cpu"):
+
+def _pick_dtype(dtype: str, device: str) -> str:
+    """bfloat16 halves memory but, without native bf16 instructions, runs ~6x slower on a CPU (measured on an
+    AVX2-only EPYC: 1.59 s vs 0.24 s per 200-token passage). "auto" takes bf16 only where it is fast."""
+    if dtype != "auto":
+        return dtype
+    if device != "cpu":
+        return "float16"
+    return "bfloat16" if _cpu_has_fast_bf16() else "float32"
+
+
+class SentenceTransformerEmbedder:
+    """EmbeddingGemma (or any sentence-transformers folder), loaded on first use; dtype chosen by `_pick_dtype`."""
+
+    def __init__(self, path: Path, name: str, batch_size: int = 16, device: str = "cpu", dtype: str = "auto"):
         self.path = Path(path)
+        self.dtype = dtype
         self.name = name
         self.batch_size = batch_size
         self.device = device
@@ -64,7 +83,7 @@ class SentenceTransformerEmbedder:
                     import torch
                     from sentence_transformers import SentenceTransformer
 
-                    dtype = torch.bfloat16 if self.device == "cpu" else torch.float16
+                    dtype = getattr(torch, _pick_dtype(self.dtype, self.device))
                     self._model = SentenceTransformer(
                         str(self.path), device=self.device, model_kwargs={"dtype": dtype}, local_files_only=True
                     )
@@ -103,7 +122,8 @@ def make_embedder(settings) -> Embedder:
     def st():
         path = models.resolve(settings.embedder_model, settings.home)
         name = settings.embedder_model if settings.embedder_model in models.CATALOG else path.name
-        return SentenceTransformerEmbedder(path, name=name, batch_size=settings.embed_batch_size)
+        return SentenceTransformerEmbedder(path, name=name, batch_size=settings.embed_batch_size,
+                                           dtype=settings.embedder_dtype)
 
     factories = {"sentence-transformers": st, "hash": HashEmbedder}
     return factories[settings.embedder]()

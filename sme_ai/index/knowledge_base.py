@@ -99,10 +99,11 @@ class KnowledgeBase:
                 for k, d in sorted(self._state["docs"].items(), key=lambda kv: kv[1]["source"])]
 
     def check_embedder(self) -> None:
+        """Names are compared first: that needs no model load, so an unchanged re-ingest stays cheap."""
         stored = self._state["embedder"]
         if not self._state["docs"] or stored.get("dim") is None:
             return
-        if stored["name"] != self.embedder.name or stored["dim"] != self.embedder.dim:
+        if stored["name"] != self.embedder.name:
             raise EmbedderMismatchError(stored["name"], stored["dim"], self.embedder.name, self.embedder.dim, self.data_dir)
 
     @contextmanager

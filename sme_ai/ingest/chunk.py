@@ -10,7 +10,7 @@ import re
 
 from sme_ai.types import Chunk, Document, Section, content_hash
 
-_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*|\n|$)")
+_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*\n?|\n|$)")
 # spans that must never be cut: 文号, dates, numbers with units/percentages, ranges
 PROTECTED = re.compile(
     r"[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号"  # 工信部联企业〔2024〕239号
@@ -24,7 +24,8 @@ _SOFT_BREAK = re.compile(r"[，、,：:]")
 
 
 def split_sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    """Sentences with their end punctuation; a line break stays attached so lists keep their lines."""
+    return [s.strip(" \t") for s in _SENTENCE.findall(text) if s.strip()]
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
@@ -45,10 +46,10 @@ def split_long(sentence: str, limit: int) -> list[str]:
         cut = soft[-1] if soft and soft[-1] > limit // 3 else None
         if cut is None:
             cut = next((p for p in range(limit, 0, -1) if _safe(p, spans)), limit)
-        pieces.append(rest[:cut].strip())
+        pieces.append(rest[:cut].strip(" "))
         rest = rest[cut:]
     if rest.strip():
-        pieces.append(rest.strip())
+        pieces.append(rest.strip(" "))
     return pieces
 
 
@@ -68,18 +69,15 @@ def _pack(sentences: list[str], size: int, overlap: int) -> list[str]:
         length += len(s)
     if cur:
         chunks.append(cur)
-    return ["".join(c) if all(_is_cjk_end(x) for x in c[:-1]) else _join(c) for c in chunks]
-
-
-def _is_cjk_end(s: str) -> bool:
-    return bool(s) and not s[-1].isascii()
+    return [_join(c) for c in chunks]
 
 
 def _join(parts: list[str]) -> str:
+    """Concatenate sentences; a space only between two ASCII words (English text)."""
     out = ""
     for p in parts:
-        out += p if not out or not out[-1].isascii() or not p[0].isascii() else " " + p
-    return out
+        out += " " + p if out and out[-1].isalnum() and out[-1].isascii() and p[0].isascii() else p
+    return out.strip()
 
 
 def _section_label(section: Section, title: str) -> str:

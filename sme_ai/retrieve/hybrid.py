@@ -19,12 +19,14 @@ def search(kb: KnowledgeBase, query: str, *, k: int = 5, dense_k: int = 20, bm25
     if not query:
         return []
     kb.check_embedder()
-    legs: dict[str, list[str]] = {}
+    found: dict[str, list[tuple[str, float]]] = {}
     if mode in ("hybrid", "dense"):
         vector = kb.embedder.embed([query], "query")[0]
-        legs["dense"] = [cid for cid, _ in kb.dense_search(vector, dense_k, filters)]
+        found["dense"] = kb.dense_search(vector, dense_k, filters)
     if mode in ("hybrid", "bm25"):
-        legs["bm25"] = [cid for cid, _ in kb.keyword_search(query, bm25_k, filters)]
-    fused = rrf(legs, k=rrf_k)[:k]
+        found["bm25"] = kb.keyword_search(query, bm25_k, filters)
+    fused = rrf({leg: [cid for cid, _ in res] for leg, res in found.items()}, k=rrf_k)[:k]
+    raw = {leg: dict(res) for leg, res in found.items()}
     chunks = {c.id: c for c in kb.chunks([cid for cid, _, _ in fused])}
-    return [Hit(chunk=chunks[cid], score=score, legs=ranks) for cid, score, ranks in fused if cid in chunks]
+    return [Hit(chunk=chunks[cid], score=score, legs=ranks, leg_scores={leg: raw[leg][cid] for leg in ranks})
+            for cid, score, ranks in fused if cid in chunks]

@@ -1,0 +1,58 @@
+"""The eval set: JSONL, one question per line, validated at the edge with pydantic."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+QuestionType = Literal["fact", "number", "applicability", "multihop", "traditional", "english", "unanswerable"]
+
+
+class Gold(BaseModel):
+    source: str
+    section: str = ""
+
+
+class EvalItem(BaseModel):
+    id: str
+    question: str = Field(min_length=1)
+    type: QuestionType
+    lang: Literal["zh", "zh-hant", "en"] = "zh"
+    answerable: bool = True
+    facts: list[str] = []
+    gold: list[Gold] = []
+    note: str = ""
+
+    @field_validator("facts")
+    @classmethod
+    def _regexes_compile(cls, v: list[str]) -> list[str]:
+        for pattern in v:
+            re.compile(pattern)
+        return v
+
+    def fact_matches(self, text: str) -> list[bool]:
+        return [re.search(p, text) is not None for p in self.facts]
+
+    def is_relevant(self, source: str, text: str) -> bool:
+        """A passage is relevant when it comes from a gold document and states at least one key fact."""
+        if source not in {g.source for g in self.gold}:
+            return False
+        return not self.facts or any(self.fact_matches(text))
+
+
+def load_items(path: Path) -> list[EvalItem]:
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                items.append(EvalItem.model_validate(json.loads(line)))
+            except Exception as e:
+                raise ValueError(f"{path}:{n}: {e}") from e
+    ids = [i.id for i in items]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"{path}: duplicate ids")
+    return items

@@ -1,0 +1,1 @@
+"""Generation: LLM backends, prompts, compact context, citation verification, extractive answers."""

@@ -1,0 +1,28 @@
+"""Prompt templates live as files in prompts/ and are loaded by name."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sme_ai.errors import SmeAiError
+
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "prompts"
+
+
+class PromptNotFoundError(SmeAiError):
+    def __init__(self, name: str, folder: Path):
+        super().__init__(f"Prompt '{name}' not found in {folder} (expected {name}.txt).")
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_prompt(name: str, folder: Path | None = None) -> str:
+    folder = Path(folder) if folder else DEFAULT_DIR
+    path = folder / f"{name}.txt"
+    if not path.is_file():
+        raise PromptNotFoundError(name, folder)
+    return _read(path)

@@ -1,0 +1,95 @@
+"""transformers on a local model folder (the path for GPU servers and fine-tuning), streamed with
+TextIteratorStreamer. The catalog can produce such a folder from a GGUF once (`sme-ai models convert NAME`):
+transformers dequantises the GGUF, and the weights are saved by hand as bf16 safetensors."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sme_ai.errors import MissingExtraError, ModelNotFetchedError
+
+
+def folder_for(name: str, home: Path) -> Path:
+    return home / "models" / name / "hf-bf16"
+
+
+def resolve_folder(settings) -> Path:
+    from sme_ai import models
+
+    if settings.llm_model in models.CATALOG:
+        folder = folder_for(settings.llm_model, settings.home)
+        if not (folder / "config.json").is_file():
+            raise ModelNotFetchedError(f"{settings.llm_model} (transformers folder; run `sme-ai models convert "
+                                       f"{settings.llm_model}`)", folder)
+        return folder
+    return Path(settings.llm_model).expanduser()
+
+
+def convert_gguf(gguf: Path, out: Path) -> Path:
+    """Dequantise a GGUF with transformers and save config, tokenizer and bf16 safetensors into `out`."""
+    try:
+        import torch
+        from safetensors.torch import save_model
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+    except ImportError as e:
+        raise MissingExtraError(e.name or "transformers", "transformers") from e
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
+    model.config.save_pretrained(tmp)  # save_pretrained refuses a GGUF-loaded model; write the parts by hand
+    model.generation_config.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    save_model(model, str(tmp / "model.safetensors"))
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out
+
+
+class TransformersLLM:
+    def __init__(self, folder: Path, *, name: str = "", device: str | None = None, dtype: str = "auto"):
+        try:
+            import torch
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+        except ImportError as e:
+            raise MissingExtraError(e.name or "transformers", "transformers") from e
+        self.name = name or Path(folder).name
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        torch_dtype = (torch.float32 if self.device == "cpu" else torch.bfloat16) if dtype == "auto" else getattr(torch, dtype)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        self.model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch_dtype, local_files_only=True)
+        self.model.to(self.device).eval()
+        self._lock = threading.Lock()
+
+    def stream(self, messages, *, max_tokens=256, temperature=0.0, stop=None):
+        from transformers import TextIteratorStreamer
+
+        from sme_ai.generate.llm import apply_stop
+
+        with self._lock:
+            inputs = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                                        return_dict=True).to(self.device)
+            streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+            kwargs = dict(**inputs, max_new_tokens=max_tokens, streamer=streamer, repetition_penalty=1.1,
+                          do_sample=temperature > 0, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+            if temperature > 0:
+                kwargs["temperature"] = temperature
+            worker = threading.Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
+            worker.start()
+            text = ""
+            try:
+                for piece in streamer:
+                    before = len(text)
+                    text, stopped = apply_stop(text + piece, stop)
+                    if len(text) > before:
+                        yield text[before:]
+                    if stopped:
+                        break
+            finally:
+                for _ in streamer:  # drain so generate() finishes before the lock is released
+                    pass
+                worker.join()
