@@ -15,6 +15,10 @@ def _settings(args) -> Settings:
     overrides = {}
     if getattr(args, "data_dir", None):
         overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "llm_backend", None):
+        overrides["llm_backend"] = args.llm_backend
+    if getattr(args, "llm_model", None):
+        overrides["llm_model"] = args.llm_model
     return Settings(**overrides)
 
 
@@ -156,12 +160,83 @@ def cmd_models(args) -> int:
     return 1 if bad else 0
 
 
+def _render_answer(answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return
+    print(answer.text)
+    for c in answer.citations:
+        where = " · ".join(x for x in (c.section, f"第{c.page}页" if c.page else "") if x)
+        print(f"  [{c.n}] 《{c.title}》{where}（{c.source}）：{c.quote}")
+
+
+def _stream_answer(asst, question: str, history=None, show_evidence: bool = True):
+    from sme_ai.types import Delta, Evidence, Final
+
+    final = None
+    for event in asst.stream(question, history):
+        if isinstance(event, Evidence) and show_evidence:
+            print("检索到: " + "；".join(f"《{h.chunk.title}》{h.chunk.section}" for h in event.hits[:3]), file=sys.stderr)
+        elif isinstance(event, Delta):
+            print(event.text, end="", flush=True, file=sys.stderr)
+        elif isinstance(event, Final):
+            final = event.answer
+    print(file=sys.stderr)
+    return final
+
+
+def cmd_ask(args) -> int:
+    asst = _assistant(args)
+    answer = _stream_answer(asst, args.question) if args.stream else asst.ask(args.question)
+    _render_answer(answer, args.json)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    asst = _assistant(args)
+    history: list[tuple[str, str]] = []
+    print("sme-ai 问答 · 输入问题回车（可追问），空行或 Ctrl-D 退出")
+    while True:
+        try:
+            q = input("问> ").strip()
+        except EOFError:
+            break
+        if not q:
+            break
+        try:
+            answer = _stream_answer(asst, q, history)
+        except SmeAiError as e:
+            print(f"错误: {e}", file=sys.stderr)
+            continue
+        _render_answer(answer, False)
+        history.append((q, answer.text))
+    return 0
+
+
+def cmd_batch(args) -> int:
+    from tqdm import tqdm
+
+    from sme_ai.batch import read_questions, write_answers
+
+    questions = read_questions(Path(args.input))
+    asst = _assistant(args)
+    records = []
+    for q in tqdm(questions, desc="批量问答", unit="题", file=sys.stderr):
+        try:
+            records.append(asst.ask(q).to_dict())
+        except SmeAiError as e:  # one bad question must not lose the others
+            records.append({"question": q, "answer": "", "refused": False, "citations": [], "model": "",
+                            "timings": {}, "error": str(e)})
+    write_answers(Path(args.output), records)
+    print(f"已写入 {len(records)} 条回答 → {args.output}")
+    return 0
+
+
 def cmd_eval(args) -> int:
     from sme_ai.eval.runner import render_markdown, run
 
     overrides = {k: v for k, v in {"chunk_size": args.chunk_size, "chunk_overlap": args.overlap, "rrf_k": args.rrf_k,
-                                   "dense_k": args.dense_k, "bm25_k": args.bm25_k, "llm_model": args.model,
-                                   "llm_backend": args.backend}.items() if v is not None}
+                                   "dense_k": args.dense_k, "bm25_k": args.bm25_k}.items() if v is not None}
     settings = _settings(args).model_copy(update=overrides)
     report = run(settings, Path(args.dataset), Path(args.corpus), None if args.no_report else Path(args.out),
                  baseline=not args.no_baseline, answers=args.answers, limit=args.limit)
@@ -172,6 +247,9 @@ def cmd_eval(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sme-ai", description="中小企业数字化转型助手 (sme-ai)")
     p.add_argument("--data-dir", help="knowledge base folder (default: $SME_AI_DATA_DIR or ~/.local/share/sme-ai)")
+    p.add_argument("--llm-backend", choices=["llama-cpp", "transformers", "openai", "extractive"],
+                   help="generator backend (default: $SME_AI_LLM_BACKEND or llama-cpp)")
+    p.add_argument("--llm-model", help="catalog name or local path (default: qwen2.5-coder-1.5b)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="add files or folders to the knowledge base")
@@ -201,6 +279,20 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_parser("reindex")
     s.set_defaults(func=cmd_docs)
 
+    s = sub.add_parser("ask", help="answer one question with citations")
+    s.add_argument("question")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--stream", action="store_true", help="show evidence and the answer as it is generated")
+    s.set_defaults(func=cmd_ask)
+
+    s = sub.add_parser("chat", help="interactive question answering with follow-ups")
+    s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("batch", help="answer a question list (.txt/.csv/.xlsx/.jsonl) into .jsonl/.csv/.xlsx")
+    s.add_argument("input")
+    s.add_argument("-o", "--output", required=True)
+    s.set_defaults(func=cmd_batch)
+
     s = sub.add_parser("eval", help="run the eval set; writes a report under evals/reports/")
     s.add_argument("--dataset", default="evals/dev.jsonl")
     s.add_argument("--corpus", default="corpora")
@@ -214,8 +306,6 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--rrf-k", type=int)
     s.add_argument("--dense-k", type=int)
     s.add_argument("--bm25-k", type=int)
-    s.add_argument("--model", help="generator (catalog name or path)")
-    s.add_argument("--backend", choices=["llama-cpp", "transformers", "openai", "extractive"])
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("models", help="the model catalog: list, pull, verify")

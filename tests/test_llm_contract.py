@@ -1,0 +1,147 @@
+"""One contract, every LLM backend: the fake, llama.cpp (real 0.5B), transformers (tiny random model, plumbing
+only) and the OpenAI-compatible client against a real `llama_cpp.server` process on loopback."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from conftest import require_model
+from sme_ai.generate.llm import LLM, FakeLLM, complete
+
+PROMPTS = [
+    [{"role": "system", "content": "你是助手。"}, {"role": "user", "content": "用一句话介绍中小企业数字化转型。"}],
+    [{"role": "user", "content": "列出三个数字化转型的场景。"}],
+]
+
+
+class LLMContract:
+    deterministic_prefix = True  # greedy decoding: a shorter generation is a prefix of a longer one
+
+    @pytest.fixture(scope="class")
+    def llm(self):
+        raise NotImplementedError
+
+    def test_is_an_llm(self, llm):
+        assert isinstance(llm, LLM) and isinstance(llm.name, str) and llm.name
+
+    def test_stream_yields_text(self, llm):
+        pieces = list(llm.stream(PROMPTS[0], max_tokens=16))
+        assert pieces and all(isinstance(p, str) for p in pieces) and "".join(pieces).strip()
+
+    def test_max_tokens_bounds_and_greedy_is_deterministic(self, llm):
+        short = complete(llm, PROMPTS[0], max_tokens=6)
+        long = complete(llm, PROMPTS[0], max_tokens=24)
+        assert len(short) < len(long)
+        if self.deterministic_prefix:
+            assert long.startswith(short.rstrip())
+        assert complete(llm, PROMPTS[0], max_tokens=24) == long
+
+    def test_stop_sequence_cuts_the_output(self, llm):
+        full = complete(llm, PROMPTS[1], max_tokens=24)
+        stop = full.strip()[len(full.strip()) // 2 :][:2]
+        assert stop.strip()
+        cut = complete(llm, PROMPTS[1], max_tokens=24, stop=[stop])
+        assert stop not in cut
+        assert cut.strip() == full[: full.find(stop)].strip()
+
+    def test_concurrent_calls_never_interleave(self, llm):
+        serial = [complete(llm, p, max_tokens=16) for p in PROMPTS]
+        results = [None, None]
+
+        def run(i):
+            results[i] = complete(llm, PROMPTS[i], max_tokens=16)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert results == serial
+
+
+class TestFakeLLM(LLMContract):
+    @pytest.fixture(scope="class")
+    def llm(self):
+        return FakeLLM(lambda m: "中小企业数字化转型是用数字技术改造经营和生产的过程。" + m[-1]["content"])
+
+
+@pytest.mark.model
+class TestLlamaCpp(LLMContract):
+    @pytest.fixture(scope="class")
+    def llm(self):
+        from sme_ai.generate.llama_cpp_backend import LlamaCppLLM
+
+        return LlamaCppLLM(require_model("qwen2.5-coder-0.5b"), name="qwen2.5-coder-0.5b", n_threads=2, n_ctx=1024)
+
+
+class TestTransformersTiny(LLMContract):
+    @pytest.fixture(scope="class")
+    def llm(self, tmp_path_factory):
+        from sme_ai.generate.transformers_backend import TransformersLLM
+        from tiny_llm import build_tiny_llm
+
+        folder = build_tiny_llm(tmp_path_factory.mktemp("tiny") / "tiny-llama")
+        return TransformersLLM(folder, name="tiny-llama", device="cpu")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    """A real OpenAI-compatible server process (llama-cpp-python's) on loopback with the 0.5B model."""
+    import httpx
+
+    model = require_model("qwen2.5-coder-0.5b")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
+         "--n_threads", "2", "--n_ctx", "1024", "--model_alias", "qwen-0.5b"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                pytest.fail("llama_cpp.server exited: " + proc.stderr.read().decode(errors="replace")[-2000:])
+            try:
+                if httpx.get(url + "/v1/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("llama_cpp.server did not start within 90 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.mark.model
+class TestOpenAICompatible(LLMContract):
+    @pytest.fixture(scope="class")
+    def llm(self, llama_server):
+        from sme_ai.generate.openai_backend import OpenAICompatLLM
+
+        return OpenAICompatLLM(llama_server, "qwen-0.5b", api_key="test-key")
+
+
+@pytest.mark.model
+def test_openai_backend_reports_a_dead_server():
+    from sme_ai.generate.openai_backend import LLMServerError, OpenAICompatLLM
+
+    llm = OpenAICompatLLM(f"http://127.0.0.1:{_free_port()}", "none", timeout=3)
+    with pytest.raises(LLMServerError) as e:
+        complete(llm, PROMPTS[0], max_tokens=4)
+    assert "127.0.0.1" in str(e.value)
