@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DATA   ?= $(HOME)/.local/share/sme-ai
 SEEDS  := $(wildcard ../shared/seeds/*.txt)
 
-.PHONY: setup models models-test index run test bench clean
+.PHONY: setup models models-test browser index run test bench clean
 
 setup: $(VENV)/.installed
 
@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q --upgrade "pip==26.3"
 	$(BIN)/pip install --disable-pip-version-check -q "torch==2.13.0"
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e ".[llm,eval,test]"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e ".[llm,transformers,app,eval,test]"
 	touch $@
 
 models: setup
@@ -32,7 +32,11 @@ index: models
 run: index
 	$(BIN)/sme-ai --data-dir "$(DATA)" shell
 
-test: models-test
+# the browser test drives Debian's chromium (never a downloaded browser)
+browser:
+	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium unavailable: the browser test will say so"
+
+test: models-test browser
 	$(BIN)/python -m pytest -q
 
 bench: models-test

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(2000, ge=10)
     context_chars: int = Field(600, ge=100, description="budget for the compact context, in characters")
     context_passages: int = Field(4, ge=1)
-    min_dense_score: float = Field(0.35, description="below this cosine (and no BM25 support) the answer is a refusal")
+    min_dense_score: float = Field(0.40, description="below this best dense cosine the answer is a refusal")
     prompts_dir: Path | None = Field(None, description="prompt templates (default: the shipped prompts/)")
 
     @classmethod

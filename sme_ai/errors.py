@@ -169,3 +169,48 @@ class QuestionTooLongError(QuestionError):
     def __init__(self, length: int, limit: int):
         self.length, self.limit = length, limit
         super().__init__(f"问题过长（{length} 字，上限 {limit} 字），请精简后再问。(Question too long: {length} > {limit} characters.)")
+
+
+# --- self-assessment and plans -----------------------------------------------------------------
+
+
+class AssessmentInputError(SmeAiError):
+    """Answers to the self-assessment that cannot be scored. Carries one (field, message) pair per problem."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        lines = "\n".join(f"  - {field}: {msg}" for field, msg in problems)
+        super().__init__(f"自评答案有误，请修改后重试：\n{lines}")
+
+
+class ProfileError(SmeAiError):
+    """An enterprise profile with bad or missing fields. Carries one (field, message) pair per problem."""
+
+    def __init__(self, problems: list[tuple[str, str]], path: Path | str | None = None):
+        self.problems = problems
+        self.path = Path(path) if path else None
+        where = f"{self.path}: " if self.path else ""
+        lines = "\n".join(f"  - {field}: {msg}" for field, msg in problems)
+        super().__init__(f"{where}企业信息有误或缺项，请修改后重试：\n{lines}")
+
+
+class PlanInputFileError(SmeAiError):
+    """A profile, answers or assessment file that cannot be read."""
+
+    def __init__(self, path: Path | str, detail: str):
+        self.path, self.detail = Path(path), detail
+        super().__init__(f"{self.path}: 无法读取（{detail}）。请提供 UTF-8 编码的 YAML 或 JSON 文件。")
+
+
+class PlanOutputError(SmeAiError):
+    def __init__(self, path: Path | str, suffix: str):
+        self.path, self.suffix = Path(path), suffix
+        super().__init__(f"{self.path}: 不支持的输出格式“{suffix or '（无扩展名）'}”，请使用 .docx 或 .md。")
+
+
+class EmptyKnowledgeBaseError(SmeAiError):
+    def __init__(self, data_dir: Path | str):
+        self.data_dir = Path(data_dir)
+        super().__init__(
+            f"知识库（{self.data_dir}）为空，方案的每一节都要引用资料。请先运行 `sme-ai ingest corpora` 导入随附资料。"
+        )

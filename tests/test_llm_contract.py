@@ -23,7 +23,8 @@ class LLMContract:
     deterministic_prefix = True  # greedy decoding: a shorter generation is a prefix of a longer one
 
     @pytest.fixture(scope="class")
-    def llm(self):
+    @classmethod
+    def llm(cls):
         raise NotImplementedError
 
     def test_is_an_llm(self, llm):
@@ -66,14 +67,16 @@ class LLMContract:
 
 class TestFakeLLM(LLMContract):
     @pytest.fixture(scope="class")
-    def llm(self):
+    @classmethod
+    def llm(cls):
         return FakeLLM(lambda m: "中小企业数字化转型是用数字技术改造经营和生产的过程。" + m[-1]["content"])
 
 
 @pytest.mark.model
 class TestLlamaCpp(LLMContract):
     @pytest.fixture(scope="class")
-    def llm(self):
+    @classmethod
+    def llm(cls):
         from sme_ai.generate.llama_cpp_backend import LlamaCppLLM
 
         return LlamaCppLLM(require_model("qwen2.5-coder-0.5b"), name="qwen2.5-coder-0.5b", n_threads=2, n_ctx=1024)
@@ -81,7 +84,8 @@ class TestLlamaCpp(LLMContract):
 
 class TestTransformersTiny(LLMContract):
     @pytest.fixture(scope="class")
-    def llm(self, tmp_path_factory):
+    @classmethod
+    def llm(cls, tmp_path_factory):
         from sme_ai.generate.transformers_backend import TransformersLLM
         from tiny_llm import build_tiny_llm
 
@@ -96,22 +100,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def llama_server():
+def llama_server(tmp_path_factory):
     """A real OpenAI-compatible server process (llama-cpp-python's) on loopback with the 0.5B model."""
     import httpx
 
     model = require_model("qwen2.5-coder-0.5b")
     port = _free_port()
+    log = open(tmp_path_factory.mktemp("server") / "server.log", "w+b")  # a pipe would fill up and block it
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
-         "--n_threads", "2", "--n_ctx", "1024", "--model_alias", "qwen-0.5b"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+         "--n_threads", "2", "--n_ctx", "1024", "--model_alias", "qwen-0.5b",
+         "--interrupt_requests", "False"],  # by default a new request cuts the one streaming: queue them instead
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.time() + 90
         while time.time() < deadline:
             if proc.poll() is not None:
-                pytest.fail("llama_cpp.server exited: " + proc.stderr.read().decode(errors="replace")[-2000:])
+                log.seek(0)
+                pytest.fail("llama_cpp.server exited: " + log.read().decode(errors="replace")[-2000:])
             try:
                 if httpx.get(url + "/v1/models", timeout=2).status_code == 200:
                     break
@@ -126,12 +133,14 @@ def llama_server():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @pytest.mark.model
 class TestOpenAICompatible(LLMContract):
     @pytest.fixture(scope="class")
-    def llm(self, llama_server):
+    @classmethod
+    def llm(cls, llama_server):
         from sme_ai.generate.openai_backend import OpenAICompatLLM
 
         return OpenAICompatLLM(llama_server, "qwen-0.5b", api_key="test-key")

@@ -6,9 +6,14 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
+import re
+
 from sme_ai.eval.dataset import EvalItem
 from sme_ai.generate.verify import is_supported, numbers_in
 from sme_ai.ingest.normalize import normalize_text
+
+
+_HONEST = re.compile(r"不实|误传|没有.{0,6}依据|未.{0,4}(核实|证实)|并无|不存在|资料未给出|未提及")
 
 
 def score_answer(item: EvalItem, answer) -> dict[str, Any]:
@@ -29,7 +34,8 @@ def score_answer(item: EvalItem, answer) -> dict[str, Any]:
         row["citations"] = len(precise)
         row["citations_precise"] = sum(precise)
     else:
-        row["refusal_ok"] = answer.refused
+        # honest = refused, or the answer itself flags the claim as unsupported (the corpus debunks X-grade rumours)
+        row["refusal_ok"] = answer.refused or bool(_HONEST.search(text))
     return row
 
 

@@ -15,6 +15,11 @@ from sme_ai.types import Hit
 
 _NUMERIC_Q = re.compile(r"多少|几[个项家年月条级]|比例|比率|目标|金额|数量|多长|多高|文号|哪一年|何时|什么时候|how (many|much)|percent|rate|number|when", re.I)
 _HAS_NUM = re.compile(r"\d")
+# text that tries to instruct the assistant: a passage containing it is not evidence, whatever else it says
+INJECTION = re.compile(
+    r"忽略.{0,8}(指令|指示|提示|规则|要求)|(你|助手)(现在)?必须(回答|输出|说|回复)|不要(说|标注|提及|引用)|系统提示|"
+    r"ignore (all |any )?(the )?(previous|above|prior) (instructions|prompts?)|you must (now )?(answer|say|reply)|"
+    r"system prompt", re.I)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ def build_context(question: str, hits: list[Hit], *, budget_chars: int = 600, ma
     hits = hits[:max_passages]
     per_passage = max(80, budget_chars // max(1, len(hits)))
     for hit in hits:
+        if INJECTION.search(hit.chunk.text):  # a document that gives orders is left out of the prompt entirely
+            continue
         chosen = [s for s in select_sentences(question, hit.chunk.text, per_passage) if s not in seen]
         if not chosen:
             continue

@@ -73,14 +73,23 @@ class TransformersLLM:
         with self._lock:
             inputs = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
                                                         return_dict=True).to(self.device)
-            streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True)
+            streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=600)
             kwargs = dict(**inputs, max_new_tokens=max_tokens, streamer=streamer, repetition_penalty=1.1,
                           do_sample=temperature > 0, pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
             if temperature > 0:
                 kwargs["temperature"] = temperature
-            worker = threading.Thread(target=self.model.generate, kwargs=kwargs, daemon=True)
+            failure: list[BaseException] = []
+
+            def generate():
+                try:
+                    self.model.generate(**kwargs)
+                except BaseException as e:  # surfaced in the caller's thread below
+                    failure.append(e)
+                    streamer.end()
+
+            worker = threading.Thread(target=generate, daemon=True)
             worker.start()
-            text = ""
+            text, exhausted = "", False
             try:
                 for piece in streamer:
                     before = len(text)
@@ -89,7 +98,12 @@ class TransformersLLM:
                         yield text[before:]
                     if stopped:
                         break
+                else:
+                    exhausted = True
             finally:
-                for _ in streamer:  # drain so generate() finishes before the lock is released
-                    pass
+                if not exhausted:  # stopped early or closed: drain so generate() ends before the lock is released
+                    for _ in streamer:
+                        pass
                 worker.join()
+            if failure:
+                raise failure[0]

@@ -59,7 +59,9 @@ class Verified:
 
 
 def _support_text(passages: list[Passage], question: str) -> str:
-    return _canon(" ".join(p.hit.chunk.text for p in passages) + " " + question)
+    """Only the sources support a number: a figure that merely repeats the question ("奖补1亿元是真的吗") is not
+    evidence. (`question` is kept in the signature for callers; it no longer counts as support.)"""
+    return _canon(" ".join(p.hit.chunk.text for p in passages))
 
 
 def is_supported(number: str, support: str) -> bool:

@@ -102,3 +102,10 @@ def strip_repeated_lines(pages: list[str], min_pages: int = 3, share: float = 0.
         keep = [ln for i, ln in enumerate(lines) if not ((i < 2 or i >= n - 2) and _line_key(ln) in repeated)]
         cleaned.append("\n".join(keep))
     return cleaned
+
+
+def is_english(text: str) -> bool:
+    """Mostly Latin letters: the question is asked in English (answer in English, skip Chinese BM25)."""
+    letters = sum(ch.isascii() and ch.isalpha() for ch in text)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return letters > 3 * max(1, han)

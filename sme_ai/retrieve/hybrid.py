@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sme_ai.index.knowledge_base import KnowledgeBase
 from sme_ai.index.store import Filters
-from sme_ai.ingest.normalize import normalize_text
+from sme_ai.ingest.normalize import is_english, normalize_text
 from sme_ai.retrieve.fusion import rrf
 from sme_ai.types import Hit
 
@@ -23,7 +23,9 @@ def search(kb: KnowledgeBase, query: str, *, k: int = 5, dense_k: int = 20, bm25
     if mode in ("hybrid", "dense"):
         vector = kb.embedder.embed([query], "query")[0]
         found["dense"] = kb.dense_search(vector, dense_k, filters)
-    if mode in ("hybrid", "bm25"):
+    # an English question against a Chinese corpus: BM25 only matches stray Latin tokens and drags good dense
+    # hits down (dev set, English hit@5: 0.917 with BM25 → 1.000 without), so hybrid leaves it out
+    if mode == "bm25" or (mode == "hybrid" and not is_english(query)):
         found["bm25"] = kb.keyword_search(query, bm25_k, filters)
     fused = rrf({leg: [cid for cid, _ in res] for leg, res in found.items()}, k=rrf_k)[:k]
     raw = {leg: dict(res) for leg, res in found.items()}

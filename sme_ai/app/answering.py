@@ -1,0 +1,103 @@
+"""One answer for the app: cache first, then retrieval (concurrent), then generation (through the gate).
+
+`answer_events` yields the Assistant's own events (Evidence, Delta, Final) plus `Waiting` while the request waits
+for the model, `Joining` while it waits for the same question asked by someone else, or only `Cached` when the answer
+came from the cache (its evidence is `answer.hits`). Chat and the trainer batch both use it, so the
+cache, the gate and the question log behave the same everywhere.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sme_ai.app.cache import cache_key
+from sme_ai.app.pump import Waiting, pump
+from sme_ai.app.rwlock import read_first
+from sme_ai.types import Answer, Final
+
+JOIN_TIMEOUT_S = 600
+
+
+@dataclass(frozen=True)
+class Cached:
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Joining:
+    """The same question is being answered for someone else right now; this request waits for that answer."""
+
+
+def _cache_policy(question: str, history: list[tuple[str, str]]) -> tuple[bool, bool]:
+    """(look up, store). A standalone question is looked up and stored. A short question in a conversation is one
+    the Assistant rewrites with the history; without a follow-up word ("那…呢", "它", "其中"…) it is most likely
+    self-contained, so it may be served from the cache, but what the rewrite produces is never stored under it."""
+    from sme_ai.generate import answer as step
+
+    if not step.needs_rewrite(question, history):
+        return True, True
+    marker = getattr(step, "_FOLLOW_UP", None)
+    return marker is not None and not marker.search(question), False
+
+
+def _wait(flight) -> Iterator:
+    """Say once that this request joins the one answering the same question now, then wait for it (quietly: with
+    hundreds of trainees, an update every half second per waiting request costs the server more than the wait)."""
+    yield Joining()
+    flight.wait(JOIN_TIMEOUT_S)
+
+
+def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = None, *, session_id: str = "",
+                  log: bool = True) -> Iterator:
+    from sme_ai.generate.answer import check_question
+
+    t0 = time.perf_counter()
+    question = check_question(question, ctx.asst.settings.max_question_chars)
+    history = history or []
+    look, store = _cache_policy(question, history)
+    key = cache_key(question, ctx.asst.kb.version) if look else None
+    answer = ctx.cache.get(key) if key else None
+    leader = False
+    if answer is None and store:
+        flight = ctx.cache.begin(key)
+        leader = flight is None
+        if flight is not None:
+            yield from _wait(flight)
+            answer = ctx.cache.get(key)
+            leader = answer is None and ctx.cache.begin(key) is None  # it failed: answer it ourselves
+    cached = answer is not None
+    try:
+        if answer is None:
+            for event in pump(read_first(ctx.asst.stream(question, history), ctx.kb_lock), ctx.gate, tick=1.0):
+                if isinstance(event, Final):
+                    answer = event.answer
+                    if leader:
+                        ctx.cache.put(key, answer)
+                else:
+                    yield event
+    finally:
+        if leader:
+            ctx.cache.end(key)
+    if answer is None:
+        return
+    if log:
+        ctx.log.question(session_id, answer, cached=cached, ms=(time.perf_counter() - t0) * 1000)
+    if cached:
+        yield Cached(answer)  # one update: the evidence travels inside the answer (answer.hits)
+    else:
+        yield Final(answer)
+
+
+def answer_once(ctx, question: str, *, log: bool = False) -> tuple[Answer, bool]:
+    """The final answer and whether it came from the cache (for batches)."""
+    for event in answer_events(ctx, question, log=log):
+        if isinstance(event, Cached):
+            return event.answer, True
+        if isinstance(event, Final):
+            return event.answer, False
+    raise RuntimeError("no answer produced")
+
+
+__all__ = ["Cached", "Joining", "Waiting", "answer_events", "answer_once"]

@@ -1,0 +1,79 @@
+"""The answer cache: a repeated question is answered instantly, with its citations and evidence.
+
+Keyed by the normalised question and the knowledge-base version, so any change to the knowledge base makes old
+entries unreachable (and they age out of the LRU). Single flight: while one request generates the answer to a
+question, others asking the same question wait for it instead of queueing the same generation again.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+
+from sme_ai.types import Answer
+
+_NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")
+
+
+def cache_key(question: str, kb_version: int) -> str:
+    """Traditional/simplified, full/half width, case, spaces and punctuation do not change the question."""
+    from sme_ai.ingest.normalize import normalize_text
+
+    return f"{kb_version}:{_NOISE.sub('', normalize_text(question).lower())}"
+
+
+def cacheable(answer: Answer) -> bool:
+    """Not an answer produced because the model failed or the request was cancelled: those may differ next time."""
+    fallback = str(answer.meta.get("fallback") or "")
+    return not fallback or fallback == "extractive:unverifiable"
+
+
+class AnswerCache:
+    def __init__(self, size: int = 2000):
+        self.size = size
+        self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._flights: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> Answer | None:
+        with self._lock:
+            answer = self._items.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: str, answer: Answer) -> None:
+        if self.size <= 0 or not cacheable(answer):
+            return
+        with self._lock:
+            self._items[key] = answer
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def begin(self, key: str) -> threading.Event | None:
+        """None: the caller computes the answer and must call `end(key)`. An Event: wait for the one computing it."""
+        with self._lock:
+            flight = self._flights.get(key)
+            if flight is None:
+                self._flights[key] = threading.Event()
+            return flight
+
+    def end(self, key: str) -> None:
+        with self._lock:
+            flight = self._flights.pop(key, None)
+        if flight:
+            flight.set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)

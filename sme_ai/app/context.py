@@ -1,0 +1,58 @@
+"""What every handler needs, built once per process: the Assistant (its model behind the gate), the answer cache,
+the knowledge-base lock, the question log and the app settings. Building it loads nothing; `warm_up` does."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sme_ai.app.cache import AnswerCache
+from sme_ai.app.gate import GatedLLM, GenerationGate
+from sme_ai.app.logbook import Logbook
+from sme_ai.app.rwlock import ReadWriteLock
+from sme_ai.app.settings import AppSettings
+from sme_ai.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppContext:
+    asst: object  # sme_ai.assistant.Assistant
+    app: AppSettings
+    cache: AnswerCache
+    gate: GenerationGate
+    kb_lock: ReadWriteLock
+    log: Logbook
+
+    @property
+    def uploads_dir(self):
+        return self.app.folder(self.asst.settings.data_dir) / "uploads"
+
+    def warm_up(self) -> None:
+        """Load the embedder, the knowledge base and the model now, so the first trainee does not wait for them."""
+        self.asst.search("中小企业数字化转型")  # embedder, vector store, BM25 snapshot and jieba, in one thread
+        llm = self.asst.llm
+        if isinstance(llm, GatedLLM):
+            llm.inner  # noqa: B018
+
+
+def build_context(settings: Settings | None = None, app: AppSettings | None = None, *, embedder=None,
+                  llm=None) -> AppContext:
+    """`llm`: an LLM object to use (tests); otherwise the one the settings name, loaded on first use."""
+    from sme_ai.assistant import Assistant
+
+    settings = settings or Settings()
+    app = app or AppSettings()
+    gate = GenerationGate()
+    if llm is not None:
+        gated = GatedLLM(lambda: llm, gate, name=getattr(llm, "name", ""))
+    elif settings.llm_backend == "extractive":
+        gated = None
+    else:
+        from sme_ai.generate.llm import make_llm
+
+        gated = GatedLLM(lambda: make_llm(settings), gate, name=settings.llm_model)
+    asst = Assistant(settings, embedder=embedder, llm=gated)
+    return AppContext(asst=asst, app=app, cache=AnswerCache(app.cache_size), gate=gate, kb_lock=ReadWriteLock(),
+                      log=Logbook(app.folder(settings.data_dir)))

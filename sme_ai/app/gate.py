@@ -1,0 +1,133 @@
+"""One model, one context: generations run one at a time, first come first served, and each waiter knows its place.
+
+`GatedLLM` wraps any LLM (the Protocol's one method, `stream`) so that every caller of the model in this process
+goes through the same gate: chat answers, follow-up rewrites, trainer batches and plan sections alike. A Gradio
+`concurrency_limit=1` on the chat event alone would neither serialise the plan tab against the chat nor let
+retrieval and cached answers run concurrently; the gate does both.
+
+The ticket of the current request is bound to the worker thread that iterates the request (see `pump.py`), so the
+handler can show "n requests ahead of you" while its worker waits.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sme_ai.errors import SmeAiError
+
+_local = threading.local()
+
+
+class GenerationCancelled(SmeAiError):
+    def __init__(self):
+        super().__init__("请求已取消 (the request was cancelled before the model was free).")
+
+
+class Ticket:
+    """One request's place in the line; `cancel()` takes it out (the waiter raises GenerationCancelled)."""
+
+    __slots__ = ("cancelled",)
+
+    def __init__(self):
+        self.cancelled = False
+
+
+def bind_ticket(ticket: Ticket | None) -> None:
+    """Make `ticket` the current thread's place in line (called by the worker thread that serves a request)."""
+    _local.ticket = ticket
+
+
+def current_ticket() -> Ticket:
+    return getattr(_local, "ticket", None) or Ticket()
+
+
+class GenerationGate:
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._line: deque[Ticket] = deque()
+        self._holder: Ticket | None = None
+        self._depth = 0  # re-entry by the holder (a generation that calls the model again)
+
+    @contextmanager
+    def hold(self, ticket: Ticket | None = None) -> Iterator[None]:
+        ticket = ticket or current_ticket()
+        with self._cond:
+            if self._holder is ticket:  # re-entrant for the same request
+                self._depth += 1
+            else:
+                self._line.append(ticket)
+                try:
+                    while not ticket.cancelled and (self._holder is not None or self._line[0] is not ticket):
+                        self._cond.wait(timeout=1.0)
+                finally:
+                    self._line.remove(ticket)
+                    self._cond.notify_all()
+                if ticket.cancelled:
+                    raise GenerationCancelled()
+                self._holder, self._depth = ticket, 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._holder = None
+                    self._cond.notify_all()
+
+    def cancel(self, ticket: Ticket) -> None:
+        with self._cond:
+            ticket.cancelled = True
+            self._cond.notify_all()
+
+    def position(self, ticket: Ticket) -> int | None:
+        """0: generating now; n > 0: n requests ahead (the one generating included); None: not at the model."""
+        with self._cond:
+            if self._holder is ticket:
+                return 0
+            try:
+                return self._line.index(ticket) + (self._holder is not None)
+            except ValueError:
+                return None
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return len(self._line)
+
+    @property
+    def busy(self) -> bool:
+        return self._holder is not None
+
+
+class GatedLLM:
+    """An LLM whose `stream` holds the gate from the first token until the generator is exhausted or closed.
+
+    `load` builds the real model on first use, so building the app stays cheap; `name` never loads it.
+    """
+
+    def __init__(self, load: Callable[[], object], gate: GenerationGate, name: str = ""):
+        self._load = load
+        self._llm = None
+        self._load_lock = threading.Lock()
+        self.gate = gate
+        self.name = name
+
+    @property
+    def inner(self):
+        with self._load_lock:
+            if self._llm is None:
+                self._llm = self._load()
+                self.name = self.name or getattr(self._llm, "name", "")
+            return self._llm
+
+    def stream(self, messages, **kwargs) -> Iterator[str]:
+        with self.gate.hold():
+            yield from self.inner.stream(messages, **kwargs)
+
+    def __getattr__(self, attr):  # count_tokens and friends
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return getattr(self.inner, attr)

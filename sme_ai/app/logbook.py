@@ -1,0 +1,82 @@
+"""The deployment's question log and feedback store: JSON lines under <data_dir>/app, for the trainer view.
+
+Records hold the question, whether it was refused or cached, the time taken and an anonymous session id; never a
+name, an address or the uploaded files.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sme_ai.app.cache import cache_key
+
+
+class Logbook:
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._lock = threading.Lock()
+
+    @property
+    def questions_path(self) -> Path:
+        return self.folder / "questions.jsonl"
+
+    @property
+    def feedback_path(self) -> Path:
+        return self.folder / "feedback.jsonl"
+
+    def _append(self, path: Path, record: dict[str, Any]) -> None:
+        line = json.dumps({"ts": time.strftime("%Y-%m-%dT%H:%M:%S"), **record}, ensure_ascii=False) + "\n"
+        with self._lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(line)
+
+    def question(self, session_id: str, answer, *, cached: bool, ms: float) -> None:
+        self._append(self.questions_path, {
+            "session": session_id, "question": answer.question, "refused": answer.refused, "cached": cached,
+            "citations": len(answer.citations), "ms": round(ms, 1),
+            "reason": answer.meta.get("refusal_reason", ""),
+        })
+
+    def feedback(self, session_id: str, question: str, answer_text: str, value: str) -> None:
+        self._append(self.feedback_path, {"session": session_id, "question": question, "answer": answer_text[:2000],
+                                          "value": value})
+
+    def _read(self, path: Path) -> list[dict[str, Any]]:
+        if not path.is_file():
+            return []
+        out = []
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:  # a torn last line after a crash: skip it
+                    continue
+        return out
+
+    def questions(self) -> list[dict[str, Any]]:
+        return self._read(self.questions_path)
+
+    def feedbacks(self) -> list[dict[str, Any]]:
+        return self._read(self.feedback_path)
+
+    def frequent(self, n: int = 20, *, refused_only: bool = False) -> list[dict[str, Any]]:
+        """Questions grouped by their normalised form, most asked first: question, count, refused, last asked."""
+        groups: dict[str, dict[str, Any]] = {}
+        counts: Counter[str] = Counter()
+        for r in self.questions():
+            if refused_only and not r.get("refused"):
+                continue
+            key = cache_key(r.get("question", ""), 0)
+            counts[key] += 1
+            g = groups.setdefault(key, {"question": r.get("question", ""), "refused": 0, "last": ""})
+            g["refused"] += bool(r.get("refused"))
+            g["last"] = max(g["last"], r.get("ts", ""))
+        down = Counter(cache_key(f.get("question", ""), 0) for f in self.feedbacks() if f.get("value") == "down")
+        return [{"question": groups[k]["question"], "count": c, "refused": groups[k]["refused"], "thumbs_down": down[k],
+                 "last": groups[k]["last"]} for k, c in counts.most_common(n)]

@@ -1,0 +1,140 @@
+"""The 数字化水平自评 and 改造方案 tabs as plain functions over `sme_ai.plan.api` (no gradio here)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sme_ai.app import render
+from sme_ai.app.pump import Waiting, pump
+from sme_ai.app.session import Session, ensure
+from sme_ai.errors import SmeAiError
+
+LEVELS = {0: "未达一级", 1: "一级", 2: "二级", 3: "三级", 4: "四级"}
+PILOT_CHOICES = ["是", "否", "不确定"]
+# the profile form's fields, in the order the form (and the /plan API endpoint) takes them
+PROFILE_FIELDS = ("name", "industry", "industry_detail", "region", "pilot_city", "employees", "revenue_wan", "tier",
+                  "systems", "pain_points", "goals", "budget_wan", "time_frame_months")
+EXAMPLE_PROFILE = {
+    "name": "示例机械加工厂", "industry": "机械（装备制造）", "industry_detail": "精密零部件加工", "region": "浙江省宁波市",
+    "pilot_city": "不确定", "employees": 120, "revenue_wan": 8000, "tier": "规上工业中小企业",
+    "systems": "财务软件、Excel 排产", "pain_points": "设备利用率低、交期不准", "goals": "设备联网、生产排程数字化",
+    "budget_wan": "20-50", "time_frame_months": 12,
+}
+
+
+def api():
+    from sme_ai.plan import api as plan_api
+
+    return plan_api
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown produced from our own templates and corpus passages: no raw HTML can survive (`<` → `&lt;`)."""
+    return str(text or "").replace("<", "&lt;")
+
+
+# --- self-assessment ---------------------------------------------------------------------------
+
+
+def item_choices(item) -> list[tuple[str, str]]:
+    return [(o.label, o.id) for o in item.options]
+
+
+def scenario_choices(scenario) -> list[tuple[str, int]]:
+    return [(LEVELS[0], 0)] + [(f"{LEVELS[k]}：{scenario.levels[k]}", k) for k in sorted(scenario.levels)]
+
+
+def answers_from_form(item_ids: list[str], item_values: list, scenario_ids: list[str], scenario_values: list) -> dict:
+    """The form's values as the answers dict `assess` takes; unanswered questions are left out."""
+    items = {i: v for i, v in zip(item_ids, item_values) if v not in (None, "", [])}
+    scenarios = {s: int(v) for s, v in zip(scenario_ids, scenario_values) if v not in (None, "")}
+    return {"items": items, "scenarios": scenarios}
+
+
+def assess(ctx, session: Session | None, answers: dict) -> tuple[str, Path | None, Session]:
+    """(result Markdown, chart PNG, session). The assessment is kept in the session for the plan tab."""
+    session = ensure(session)
+    with ctx.kb_lock.read():
+        a = api().assess(ctx.asst, answers)
+    session.assessment = a
+    chart = a.chart_png(session.workdir() / f"assessment-{time.strftime('%H%M%S')}.png")
+    return safe_markdown(a.to_markdown()), chart, session
+
+
+def assessment_summary(session: Session | None) -> str:
+    a = getattr(session, "assessment", None)
+    if a is None:
+        return "尚未完成自评：可在「数字化水平自评」页先做自评，方案会据此确定目标等级；也可以直接生成。"
+    return f"已载入自评结果：**{LEVELS.get(a.level, a.level)}**，得分 {a.score:g}/{a.score_max:g}，差距 {len(a.gaps)} 项。"
+
+
+# --- plan ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanView:
+    progress: str
+    plan: str = ""
+    files: list[str] = field(default_factory=list)
+
+
+def profile_from_form(values: list | tuple) -> dict:
+    """Form values (in PROFILE_FIELDS order) → the profile dict; empty fields are left out so the validator names
+    them."""
+    out = {}
+    for key, value in zip(PROFILE_FIELDS, values):
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            continue
+        if key in ("employees", "time_frame_months") and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if key == "industry" and value.startswith("其他"):
+            continue  # "其他（请填写细分行业）": the detail field says what it is
+        out[key] = value
+    if "industry" not in out and out.get("industry_detail"):
+        out["industry"] = out["industry_detail"]
+    return out
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^\w-]+", "_", text).strip("_")[:40] or "plan"
+
+
+def draft(ctx, session: Session | None, values: list | tuple, use_assessment: bool = True) -> Iterator[PlanView]:
+    """Progress per section (and the queue position while the model is busy), then the plan and its files."""
+    session = ensure(session)
+    profile = profile_from_form(values)
+    assessment = session.assessment if use_assessment else None
+    yield PlanView(render.status_markdown("search", "正在分析企业信息…"))
+    plan, t0 = None, time.perf_counter()
+    try:
+        for event in pump(api().draft_plan_stream(ctx.asst, profile, assessment), ctx.gate):
+            if isinstance(event, Waiting):
+                yield PlanView(render.status_markdown("wait", f"排队等待模型：前面还有 {event.ahead} 个请求"))
+            elif hasattr(event, "k") and hasattr(event, "n"):
+                yield PlanView(render.status_markdown("write", f"正在撰写第 {event.k}/{event.n} 节：{event.title}"))
+            else:
+                plan = event
+    except SmeAiError as e:
+        from sme_ai.errors import EmptyKnowledgeBaseError
+
+        msg = "知识库为空：请先在「知识库」页上传资料或导入随附资料。" if isinstance(e, EmptyKnowledgeBaseError) else str(e)
+        yield PlanView(render.status_markdown("error", msg))
+        return
+    if plan is None:
+        yield PlanView(render.status_markdown("error", "方案没有生成，请重试"))
+        return
+    folder = session.workdir()
+    stem = f"改造方案-{_slug(plan.profile.name or plan.industry)}-{time.strftime('%Y%m%d-%H%M%S')}"
+    chart = None
+    if assessment is not None:
+        chart = assessment.chart_png(folder / f"{stem}.png")
+    docx = api().export_docx(plan, folder / f"{stem}.docx", chart=chart)
+    md = api().export_markdown(plan, folder / f"{stem}.md")
+    done = render.status_markdown("done", f"方案已生成（{len(plan.sections)} 节，用时 {time.perf_counter() - t0:.0f} 秒），可下载 DOCX 或 Markdown")
+    yield PlanView(done, safe_markdown(plan.to_markdown()), [str(docx), str(md)])

@@ -1,0 +1,82 @@
+"""Everything the app shows, as sanitised Markdown: text from documents, questions and the model is escaped.
+
+Two layers: this module escapes every untrusted string (HTML entities, and Markdown syntax outside HTML blocks), and
+the Gradio components keep their own HTML sanitiser on. Nothing a file name, a document or an answer contains can
+become a tag, a link or a script.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sme_ai.types import Answer, Citation, Hit
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_MARKER = re.compile(r"\\\[(\d{1,2})\\\]")
+
+
+def esc_html(text: object) -> str:
+    """For text inside HTML tags (Markdown is not applied there)."""
+    return html.escape(str(text or ""), quote=True)
+
+
+def esc_md(text: object) -> str:
+    """For text in Markdown: entities for <, >, &, quotes; a backslash before every Markdown character."""
+    return _MD_SPECIAL.sub(r"\\\1", esc_html(text))
+
+
+def _where(section: str, page: int | None) -> str:
+    return " · ".join(x for x in (section, f"第{page}页" if page else "") if x)
+
+
+def citation_block(c: Citation) -> str:
+    """One expandable citation: the marker and title in the summary; section/page, quote and source inside."""
+    where = _where(c.section, c.page)
+    return (f"<details><summary><b>[{c.n}]</b> 《{esc_html(c.title)}》{' · ' + esc_html(where) if where else ''}</summary>"
+            f"<blockquote>{esc_html(c.quote)}</blockquote><p><small>来源：{esc_html(c.source)}"
+            f"{' · ' + esc_html(where) if where else ''}</small></p></details>")
+
+
+def answer_markdown(answer: Answer, *, cached: bool = False) -> str:
+    """The chat bubble of a final answer; a refusal is set apart as a quoted warning."""
+    if answer.refused:
+        body = "\n".join("> " + esc_md(line) if line.strip() else ">" for line in answer.text.splitlines())
+        return "⚠️ **资料中未找到可靠答案**\n\n" + body
+    text = _MARKER.sub(r"<sup>[\1]</sup>", esc_md(answer.text))
+    parts = [text]
+    if answer.citations:
+        parts.append("**引用来源**（点击展开）\n\n" + "\n".join(citation_block(c) for c in answer.citations))
+    if cached:
+        parts.append("<small>⚡ 相同问题已回答过，来自缓存</small>")
+    return "\n\n".join(parts)
+
+
+def partial_markdown(text: str) -> str:
+    return esc_md(text) + " ▌"
+
+
+def error_markdown(message: str) -> str:
+    return "❌ " + esc_md(message).replace("\n", "  \n")
+
+
+def evidence_markdown(hits: tuple[Hit, ...] | list[Hit], question: str = "", limit: int = 5, chars: int = 180) -> str:
+    """The evidence panel: the passages found, shown before the answer streams."""
+    if not hits:
+        return "#### 检索到的资料\n\n（知识库中没有找到相关内容）"
+    head = "#### 检索到的资料\n\n"
+    if question:
+        head += f"检索问题：{esc_md(question)}\n\n"
+    items = []
+    for i, h in enumerate(list(hits)[:limit], start=1):
+        c = h.chunk
+        where = _where(c.section, c.page)
+        text = c.text if len(c.text) <= chars else c.text[:chars] + "…"
+        items.append(f"**{i}. 《{esc_md(c.title)}》** {esc_md(where)}  \n"
+                     f"<small>来源：{esc_html(c.source)}</small>  \n{esc_md(text)}")
+    return head + "\n\n".join(items)
+
+
+def status_markdown(kind: str, detail: str = "") -> str:
+    icons = {"search": "🔎", "wait": "⏳", "write": "✍️", "done": "✅", "cached": "⚡", "refused": "⚠️", "error": "❌"}
+    return f"{icons.get(kind, '')} {esc_md(detail)}".strip().replace("\n", "  \n")  # keep the lines of a list

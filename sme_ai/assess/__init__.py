@@ -1,0 +1,1 @@
+"""Maturity self-assessment against the 2024 evaluation indicators (as the corpus describes them)."""

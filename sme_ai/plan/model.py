@@ -1,0 +1,121 @@
+"""The plan and its parts (pydantic: the plan is an edge value, exported to Markdown/DOCX and JSON)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from sme_ai.plan.profile import EnterpriseProfile
+
+SECTION_TITLES = (
+    ("diagnosis", "企业现状与诊断"),
+    ("targets", "转型目标"),
+    ("scenarios", "优先场景与“小快轻准”方案"),
+    ("roadmap", "分阶段路线图"),
+    ("investment", "投入估算与资金渠道"),
+    ("security", "数据与网络安全"),
+    ("talent", "人才与组织"),
+    ("kpis", "验收指标"),
+    ("risks", "风险与对策"),
+    ("references", "参考依据"),
+)
+
+
+class Target(BaseModel):
+    current: int | None  # the assessed level; None without an assessment
+    floor: int  # the lowest level consistent with the tier (and the pilot status)
+    target: int  # the level the plan aims at
+    milestone: int  # the level to reach within the plan's 12 months
+    tier: str
+    pilot: bool | None
+    approach: str
+    basis: list[str]  # the policy statements the floor rests on (each cited in the plan)
+    note: str = ""
+
+
+class ScenarioChoice(BaseModel):
+    id: str
+    name: str
+    category: str
+    constraint: bool
+    current: int | None
+    target: int
+    target_description: str
+    tools: str
+    reasons: list[str]
+    from_gap: bool = False
+    from_playbook: bool = False
+
+
+class Phase(BaseModel):
+    key: str
+    months: str
+    title: str
+    scenarios: list[str]
+    deliverables: list[str]
+
+
+class KPI(BaseModel):
+    name: str
+    item_id: str  # an indicator item id, a scenario id, or "level"
+    indicator: str
+    baseline: str
+    target: str
+    measure: str
+
+
+class Table(BaseModel):
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class Reference(BaseModel):
+    n: int
+    source: str
+    title: str
+    section: str = ""
+    page: int | None = None
+    quote: str
+    chunk_id: str = ""
+    text: str = ""  # the whole passage: what numbers in the plan are checked against
+
+
+class PlanSection(BaseModel):
+    key: str
+    title: str
+    facts: list[str] = []  # the enterprise's own data and the deterministic choices
+    basis: list[str] = []  # deterministic statements from the sources, each with its [n]
+    table: Table | None = None
+    body: str = ""  # the prose, written (or extracted) from this section's retrieval, with [n] markers
+    meta: dict = {}
+
+
+class PlanProgress(BaseModel):
+    k: int
+    n: int
+    title: str
+
+
+class Plan(BaseModel):
+    title: str
+    profile: EnterpriseProfile
+    assessment_level: int | None = None
+    assessment_score: float | None = None
+    industry: str
+    target: Target
+    scenarios: list[ScenarioChoice]
+    phases: list[Phase]
+    kpis: list[KPI]
+    sections: list[PlanSection]
+    references: list[Reference]
+    caveats: list[str]
+    mode: str  # the model's name, or "extractive"
+    created: str
+    timings: dict[str, float] = {}
+
+    def section(self, key: str) -> PlanSection | None:
+        return next((s for s in self.sections if s.key == key), None)
+
+    def to_markdown(self) -> str:
+        from sme_ai.plan.export import render_markdown
+
+        return render_markdown(self)

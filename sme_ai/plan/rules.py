@@ -1,0 +1,274 @@
+"""The plan's deterministic structure: data and rules choose the target, the scenarios, the phases and the KPIs.
+
+No model and no retrieval here: the same profile and assessment always give the same structure. The data is
+`playbooks.yaml` (the project's reading of the industry playbooks, the action plan and the pilot rules) and the
+indicators data file of `sme_ai.assess`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sme_ai.assess.indicators import Questionnaire, level_name, load_questionnaire
+from sme_ai.assess.model import Assessment
+from sme_ai.plan.model import KPI, Phase, ScenarioChoice, Target
+
+DATA_FILE = Path(__file__).with_name("playbooks.yaml")
+
+
+@dataclass(frozen=True)
+class Industry:
+    id: str
+    name: str
+    playbook_section: str
+    start: str
+    priorities: tuple[str, ...]
+    route: tuple[str, str, str]
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tier:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    floor_pilot: int
+    floor_other: int
+    approach: str
+    max_scenarios: int
+    basis: tuple[str, ...]
+    basis_pilot: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    industries: tuple[Industry, ...]
+    general: Industry
+    tiers: tuple[Tier, ...]
+    pain_points: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _industry(d: dict) -> Industry:
+    return Industry(id=d["id"], name=d["name"], playbook_section=d["playbook_section"], start=d["start"],
+                    priorities=tuple(d["priorities"]), route=tuple(d["route"]), aliases=tuple(d.get("aliases", ())))
+
+
+@lru_cache(maxsize=2)
+def load_rules(path: Path = DATA_FILE) -> Rules:
+    import yaml
+
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    tiers = tuple(Tier(id=t["id"], name=t["name"], aliases=tuple(t["aliases"]), floor_pilot=t["floor"]["pilot"],
+                       floor_other=t["floor"]["other"], approach=t["approach"], max_scenarios=t["max_scenarios"],
+                       basis=tuple(t["basis"]), basis_pilot=tuple(t["basis_pilot"])) for t in raw["tiers"])
+    pains = tuple((tuple(p["words"]), tuple(p["scenarios"])) for p in raw["pain_points"])
+    return Rules(industries=tuple(_industry(i) for i in raw["industries"]), general=_industry(raw["general"]),
+                 tiers=tiers, pain_points=pains)
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[“”\"'‘’\s]", "", text)
+
+
+def find_tier(text: str) -> Tier | None:
+    """Exact name or alias first; then the first tier (most specific first) whose alias the text contains."""
+    t = _plain(text)
+    tiers = load_rules().tiers
+    exact = next((x for x in tiers if t in {_plain(a) for a in (x.name, *x.aliases)}), None)
+    if exact or not t:
+        return exact
+    order = sorted(tiers, key=lambda x: ["little_giant", "srdi", "innovative", "above_scale", "micro"].index(x.id))
+    return next((x for x in order if any(_plain(a) in t for a in x.aliases)), None)
+
+
+def find_industry(industry: str, detail: str = "") -> Industry:
+    """The playbook industry the owner named (by name or alias), else the general route."""
+    rules = load_rules()
+    for text in (industry, f"{industry} {detail}"):
+        for ind in rules.industries:
+            if text.strip() == ind.name or any(a in text for a in ind.aliases):
+                return ind
+    return rules.general
+
+
+# --- target ------------------------------------------------------------------------------------
+
+
+def decide_target(profile, assessment: Assessment | None) -> Target:
+    tier = find_tier(profile.tier)
+    pilot = profile.pilot_city
+    floor = tier.floor_pilot if pilot else tier.floor_other
+    basis = list(tier.basis) + (list(tier.basis_pilot) if pilot else [])
+    note = ""
+    if pilot is None and tier.floor_pilot > tier.floor_other:
+        note = (f"是否为试点城市尚未确认：如确认为试点城市，目标应不低于{level_name(tier.floor_pilot)}。"
+                "请向当地工信部门确认。")
+    current = assessment.level if assessment else None
+    if current is None:
+        target = milestone = floor
+        note += "尚未自评，目标按企业类型设定；完成自测后请重新生成方案。"
+    else:
+        target = max(floor, min(4, current + 1))
+        milestone = min(target, current + 1) if current < 4 else 4
+        if target > milestone:
+            note += f"从{level_name(current)}到{level_name(target)}需要分步推进：12个月内先达到{level_name(milestone)}。"
+    return Target(current=current, floor=floor, target=target, milestone=milestone, tier=tier.name, pilot=pilot,
+                  approach=tier.approach, basis=basis, note=note)
+
+
+# --- scenarios ---------------------------------------------------------------------------------
+
+
+def pain_scenarios(texts: list[str]) -> list[str]:
+    found: list[str] = []
+    for words, scenarios in load_rules().pain_points:
+        if any(w in t for t in texts for w in words):
+            found += [s for s in scenarios if s not in found]
+    return found
+
+
+def _candidate_scores(profile, assessment, industry: Industry) -> dict[str, tuple[float, list[str]]]:
+    scores: dict[str, tuple[float, list[str]]] = {}
+
+    def add(sid: str, points: float, reason: str) -> None:
+        total, reasons = scores.get(sid, (0.0, []))
+        scores[sid] = (total + points, reasons + [reason])
+
+    for sid in assessment.gap_scenarios() if assessment else []:
+        add(sid, 5.0, f"自评差距：升到{level_name(assessment.next_level)}需要提升此场景")
+    for rank, sid in enumerate(industry.priorities):
+        add(sid, max(0.5, 3.0 - 0.5 * rank), f"{industry.name}行业实践指南建议优先关注（第{rank + 1}位）")
+    for sid in pain_scenarios(profile.pain_points + profile.goals):
+        add(sid, 2.0, "对应企业填写的痛点或目标")
+    return scores
+
+
+def choose_scenarios(profile, assessment: Assessment | None, target: Target, industry: Industry,
+                     q: Questionnaire | None = None) -> list[ScenarioChoice]:
+    q = q or load_questionnaire()
+    tier = find_tier(profile.tier)
+    scores = _candidate_scores(profile, assessment, industry)
+    order = {s.id: i for i, s in enumerate(q.scenarios)}
+    gaps = set(assessment.gap_scenarios()) if assessment else set()
+
+    def current(sid: str) -> int | None:
+        return assessment.scenario_level(sid) if assessment else None
+
+    def rank(ids):
+        return sorted(ids, key=lambda sid: (-scores[sid][0], order[sid]))
+
+    below = [sid for sid in scores if current(sid) is None or current(sid) < target.milestone]
+    above = [sid for sid in scores if sid not in below and current(sid) < 4]  # only when too few are below
+    ranked = (rank(below) + rank(above))[: tier.max_scenarios]
+    out = []
+    for sid in ranked:
+        spec, cur = q.scenario(sid), current(sid)
+        tgt = target.milestone if cur is None else min(4, max(target.milestone, cur + 1))
+        out.append(ScenarioChoice(id=sid, name=spec.name, category=q.category(spec.category).name,
+                                  constraint=spec.constraint, current=cur, target=tgt,
+                                  target_description=spec.levels[tgt], tools=spec.tools, reasons=scores[sid][1],
+                                  from_gap=sid in gaps, from_playbook=sid in industry.priorities))
+    return out
+
+
+# --- phases ------------------------------------------------------------------------------------
+
+
+def _item_steps(assessment: Assessment | None) -> tuple[list[str], list[str]]:
+    """Score gaps as deliverables: rules and measures early (cheap), equipment and systems later."""
+    early, late = [], []
+    for g in assessment.gaps if assessment else []:
+        if g.kind != "score":
+            continue
+        line = f"评测项“{g.name}”：{g.detail}"
+        (early if g.id in {"management_mechanism", "talent", "network_security", "data_security",
+                           "planning_implementation"} else late).append(line)
+    return early, late
+
+
+def build_phases(industry: Industry, scenarios: list[ScenarioChoice], target: Target,
+                 assessment: Assessment | None) -> list[Phase]:
+    route = [[p.strip() for p in step.split("；") if p.strip()] for step in industry.route]
+    first, rest = scenarios[:1], scenarios[1:]
+    early, late = _item_steps(assessment)
+    reach = lambda s: f"{s.name}场景达到{level_name(s.target)}：{s.target_description}"  # noqa: E731
+    start = lambda s: f"{s.name}场景启动试点（选一条产线或一个部门，常见工具：{s.tools}）"  # noqa: E731
+    p1 = route[0] + [start(s) for s in first] + early
+    p2 = route[1] + [reach(s) for s in first] + [start(s) for s in rest] + late[:2]
+    p3 = route[2] + [reach(s) for s in rest] + late[2:]
+    p3.append(f"按2024年版评测指标复评，确认达到{level_name(target.milestone)}")
+    names = [s.name for s in scenarios]
+    return [
+        Phase(key="p1", months="0–3个月", title="评估与试点启动", scenarios=names[:1], deliverables=p1),
+        Phase(key="p2", months="3–6个月", title="重点场景上线", scenarios=names[:2], deliverables=p2),
+        Phase(key="p3", months="6–12个月", title="推广、复评与优化", scenarios=names, deliverables=p3),
+    ]
+
+
+# --- KPIs --------------------------------------------------------------------------------------
+
+
+def _band(assessment: Assessment | None, item_id: str) -> tuple[str, str]:
+    """(baseline, target) for a single-choice item: the chosen band and the next one."""
+    item = assessment.item(item_id) if assessment else None
+    if item is None or not item.answered:
+        return "待自测", "提升一档"
+    base = item.selected[0] if item.selected else "未作答"
+    return base, (f"“{item.missing[0]}”" if item.missing else f"保持“{base}”")
+
+
+def _count(assessment: Assessment | None, item_ids: list[str], q: Questionnaire) -> tuple[int, int]:
+    total = sum(len(q.item(i).options) for i in item_ids)
+    if not assessment:
+        return -1, total
+    return sum(len(assessment.item(i).selected) for i in item_ids), total
+
+
+def _indicator(q: Questionnaire, item_id: str) -> str:
+    item = q.item(item_id)
+    dim = next(d.name for d in q.dimensions if d.id == item.dimension)
+    return f"{dim}·{item.group}·{item.name}"
+
+
+def build_kpis(profile, assessment: Assessment | None, scenarios: list[ScenarioChoice], target: Target,
+               q: Questionnaire | None = None) -> list[KPI]:
+    q = q or load_questionnaire()
+    base = lambda lv: "待自测" if lv is None else level_name(lv)  # noqa: E731
+    goal = level_name(target.milestone) + ("" if target.target == target.milestone else f"（中期{level_name(target.target)}）")
+    kpis = [KPI(name="数字化水平等级", item_id="level", indicator="综合定级（2024年版评测指标，定级规则为第三方解读）",
+                baseline=base(target.current), target=goal, measure="评测系统自测；试点企业以现场评定为准")]
+    for s in scenarios:
+        kpis.append(KPI(name=f"{s.name}场景等级", item_id=s.id, indicator=f"数字化经营·{s.category}·{s.name}",
+                        baseline=base(s.current), target=level_name(s.target), measure=s.target_description))
+    for item_id, name, measure in (
+            ("equipment_network_rate", "设备联网率", "联网设备占全部生产设备的比例"),
+            ("equipment_digital_rate", "设备数字化率（含关键工序数控化）", "数字化设备占全部生产设备的比例"),
+            ("information_systems", "上云与信息系统覆盖", "本地或云化信息系统覆盖的业务环节")):
+        b, t = _band(assessment, item_id)
+        kpis.append(KPI(name=name, item_id=item_id, indicator=_indicator(q, item_id), baseline=b, target=t, measure=measure))
+    envs = [s.name for s in scenarios if q.item("data_collection").option(s.id)]
+    have, total = _count(assessment, ["data_collection"], q)
+    kpis.append(KPI(name="数据自动采集覆盖环节", item_id="data_collection", indicator=_indicator(q, "data_collection"),
+                    baseline="待自测" if have < 0 else f"{have}/{total}个环节",
+                    target=("新增：" + "、".join(envs)) if envs else "覆盖重点场景的环节", measure="自动采集（非手工录入）的业务环节数"))
+    for item_id, name, tgt in (("pass_rate", "月均产品合格率", "提高"), ("energy_per_revenue", "每百元营业收入综合能耗", "降低"),
+                               ("revenue_per_capita", "人均营业收入", "同比改善"), ("cost_per_revenue", "每百元营业收入成本", "同比下降")):
+        kpis.append(KPI(name=name, item_id=item_id, indicator=_indicator(q, item_id), baseline="改造前基线（上线前3个月平均）",
+                        target=tgt, measure="改造后与改造前同口径对比"))
+    have, total = _count(assessment, ["network_security", "data_security"], q)
+    kpis.append(KPI(name="信息安全措施", item_id="network_security", indicator=_indicator(q, "network_security") + "、数据安全",
+                    baseline="待自测" if have < 0 else f"{have}/{total}项", target=f"{total}/{total}项",
+                    measure="制度、产品或服务、风险评估、边界控制/数据台账"))
+    return kpis
+
+
+def decide(profile, assessment: Assessment | None):
+    """Everything deterministic about a plan: (industry, target, scenarios, phases, kpis)."""
+    industry = find_industry(profile.industry, profile.industry_detail)
+    target = decide_target(profile, assessment)
+    scenarios = choose_scenarios(profile, assessment, target, industry)
+    phases = build_phases(industry, scenarios, target, assessment)
+    return industry, target, scenarios, phases, build_kpis(profile, assessment, scenarios, target)

@@ -1,0 +1,213 @@
+"""What each plan section holds before any retrieval: its facts, its source statements to cite, its table and the
+question and queries its evidence is retrieved with. Pure functions of the profile, the assessment and the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sme_ai.assess.indicators import level_name
+from sme_ai.assess.model import Assessment
+from sme_ai.plan.model import KPI, SECTION_TITLES, Phase, ScenarioChoice, Table, Target
+from sme_ai.plan.profile import EnterpriseProfile
+from sme_ai.plan.rules import Industry
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A statement taken from the sources: `text` is cited by overlap with the hits of `query`; with `pattern`
+    the statement is the line of a hit that matches it (regex group 1), after `prefix`."""
+
+    query: str
+    text: str = ""
+    pattern: str = ""
+    prefix: str = ""
+    must_name: str = ""  # with `pattern`: the hit's section must contain this
+
+
+@dataclass
+class SectionSpec:
+    key: str
+    title: str
+    question: str = ""  # what the prose answers; empty: no prose (the references section)
+    queries: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    basis: list[Basis] = field(default_factory=list)
+    table: Table | None = None
+    evidence: list = field(default_factory=list)  # (gap name, Evidence) pairs from the assessment
+
+
+@dataclass(frozen=True)
+class Context:
+    profile: EnterpriseProfile
+    assessment: Assessment | None
+    industry: Industry
+    target: Target
+    scenarios: list[ScenarioChoice]
+    phases: list[Phase]
+    kpis: list[KPI]
+
+
+_TITLES = dict(SECTION_TITLES)
+_STEP = r"^[-\s]*{a}→{b}：(.+)$"
+
+
+def _profile_facts(p: EnterpriseProfile, industry: Industry) -> list[str]:
+    ind = p.industry + (f"（{p.industry_detail}）" if p.industry_detail else "")
+    if industry.id != "general" and industry.name != p.industry:
+        ind += f"，按{industry.name}行业的实践指南规划"
+    facts = [f"企业：{p.name or '（未填写名称）'}；行业：{ind}；地区：{p.region}",
+             f"所在城市是否为中小企业数字化转型试点城市（企业自报）：{p.pilot_label}",
+             f"规模：员工{p.employees}人，年营业收入{p.revenue_wan:g}万元；企业类型：{p.tier}"]
+    for label, values in (("现有系统", p.systems), ("主要痛点", p.pain_points), ("转型目标（企业填写）", p.goals)):
+        if values:
+            facts.append(f"{label}：{'、'.join(values)}")
+    return facts
+
+
+def diagnosis(c: Context) -> SectionSpec:
+    spec = SectionSpec("diagnosis", _TITLES["diagnosis"], question=f"{c.industry.name}中小企业数字化转型的常见痛点和起步做法",
+                       queries=[f"{c.industry.playbook_section}：从哪里开始与常见痛点", "自测结果怎么看：等级、场景与专精特新"],
+                       facts=_profile_facts(c.profile, c.industry))
+    a = c.assessment
+    if a is None:
+        spec.basis.append(Basis("第一步：用2024年版评测指标免费自测", "转型的第一步是摸清家底，2024年版评测指标配套的评测系统免费开放"))
+        spec.facts.append("尚未完成自评：本方案的等级和场景现状待自测后补充。")
+        return spec
+    dims = "、".join(f"{d.name}{d.points:g}/{d.max:g}" for d in a.dimensions)
+    spec.facts.append(f"自评估计等级：{a.level_name}（打分部分{a.score:g}/{a.score_max:g}分：{dims}；定级规则为第三方解读）")
+    reached = [s.name for s in a.scenarios if s.level >= 1]
+    spec.facts.append(f"达到一级及以上的业务场景：{len(reached)}个（{'、'.join(reached) or '无'}）")
+    if a.next_level:
+        spec.facts.append(f"升到{level_name(a.next_level)}的主要差距：" + "；".join(
+            f"{g.name}（{g.current}→{g.target}）" for g in a.gaps[:6]))
+    spec.evidence = [(g.name, g.evidence) for g in a.gaps[:6] if g.evidence]
+    spec.table = Table(columns=["维度", "得分", "满分"],
+                       rows=[[d.name, f"{d.points:g}", f"{d.max:g}"] for d in a.dimensions]
+                       + [["合计（打分部分）", f"{a.score:g}", f"{a.score_max:g}"]])
+    return spec
+
+
+def targets(c: Context) -> SectionSpec:
+    t = c.target
+    facts = [f"当前等级：{'待自测' if t.current is None else level_name(t.current)}",
+             f"目标等级：{level_name(t.target)}；12个月内达到：{level_name(t.milestone)}",
+             f"企业类型“{t.tier}”对应的改造方式：{t.approach}"]
+    if t.note:
+        facts.append(t.note)
+    return SectionSpec("targets", _TITLES["targets"], question=f"{t.tier}的数字化水平应达到什么目标",
+                       queries=["行动方案（2025—2027年）提出的2027年目标"] + list(t.basis[:2]), facts=facts,
+                       basis=[Basis(b, b) for b in t.basis])
+
+
+def _step_basis(s: ScenarioChoice) -> Basis | None:
+    start = 1 if s.current is None or s.current == 0 else s.current
+    if start >= 3:
+        return None
+    a, b = level_name(start), level_name(start + 1)
+    return Basis(f"场景 {s.name}：升级要点 {a}→{b}", pattern=_STEP.format(a=a, b=b), prefix=f"{s.name}（{a}→{b}）：",
+                 must_name=f"{s.name}：升级要点")
+
+
+def scenarios(c: Context) -> SectionSpec:
+    facts = []
+    for s in c.scenarios:
+        cur = "待自测" if s.current is None else level_name(s.current)
+        tag = "，约束性场景（第三方解读）" if s.constraint else ""
+        facts.append(f"{s.name}（{s.category}{tag}）：{cur}→{level_name(s.target)}；选择理由：{'；'.join(s.reasons)}")
+    basis = [b for b in (_step_basis(s) for s in c.scenarios) if b]
+    basis.append(Basis("“小快轻准”是什么意思", "“小快轻准”指小型化、快速化、轻量化、精准化的数字化解决方案和产品"))
+    rows = [[s.name, "待自测" if s.current is None else level_name(s.current), level_name(s.target), s.target_description,
+             s.tools] for s in c.scenarios]
+    names = "、".join(s.name for s in c.scenarios)
+    return SectionSpec("scenarios", _TITLES["scenarios"], question=f"{names}场景如何按“小快轻准”原则升级",
+                       queries=[f"场景 {s.name}：升级要点" for s in c.scenarios] + ["小快轻准：选方案的基本原则"],
+                       facts=facts, basis=basis,
+                       table=Table(columns=["场景", "当前等级", "目标等级", "目标等级要点（评测指标）", "常见工具（整理者归纳）"],
+                                   rows=rows))
+
+
+def roadmap(c: Context) -> SectionSpec:
+    ind = c.industry
+    route = f"{ind.playbook_section}：0–12个月路线" if ind.id != "general" else "评估—规划—实施—优化：四步循环"
+    rows = [[p.title, p.months, "、".join(p.scenarios), "\n".join(f"• {d}" for d in p.deliverables)] for p in c.phases]
+    return SectionSpec("roadmap", _TITLES["roadmap"], question=f"{ind.name}企业0–12个月数字化改造分阶段怎么做",
+                       queries=[route, "评估—规划—实施—优化：四步循环"],
+                       facts=["路线按0–3个月、3–6个月、6–12个月三个阶段推进，每个阶段结束时检查交付物"],
+                       basis=[Basis(route, ind.start)],
+                       table=Table(columns=["阶段", "时间", "重点场景", "交付物"], rows=rows))
+
+
+def investment(c: Context) -> SectionSpec:
+    p = c.profile
+    facts = [f"企业预算（自报）：{p.budget_wan.label() if p.budget_wan else '未填写'}；以下投入口径均为估算，以服务商分场景报价为准"]
+    basis = [Basis("投入怎么估算 官方来源没有给出标准投入价格", "官方来源没有给出各场景或各阶段的标准投入价格"),
+             Basis("投入怎么估算 第三方软文 零散案例 量级参考", "第三方软文中的零散案例仅作量级参考"),
+             Basis("补贴之外：融资与其他支持 贴息", "资金支持：深入开展“一链一策一批”融资促进行动，通过贴息支持、专门信贷产品、增信措施及贷款政策等加大支持力度")]
+    queries = ["投入怎么估算", "补贴之外：融资与其他支持"]
+    if p.pilot_city is not False:
+        basis += [Basis("城市试点资金的用途：80%和20%", "不低于80%：用于支持中小企业开展数字化改造"),
+                  Basis("城市试点中单个企业能拿到多少补助", "中央层面没有检索到统一的单个企业补助标准，具体标准由各试点城市在实施细则中规定")]
+        queries.insert(1, "城市试点中单个企业能拿到多少补助 资金用途")
+    if p.pilot_city is None:
+        facts.append("是否为试点城市尚未确认：试点资金渠道以确认结果和本市细则为准")
+    rows = [["软件订阅", "优先按订阅付费的云服务（SaaS），按场景报价（估算）"], ["实施", "服务商实施与配置，写进合同（估算）"],
+            ["硬件", "扫码枪、数据采集网关等（估算）"], ["培训和员工时间", "上线培训与业务骨干投入的时间（估算）"]]
+    return SectionSpec("investment", _TITLES["investment"], question="投入怎么估算：按场景分阶段投入，软件订阅、实施、硬件、培训，贴息和专门信贷产品",
+                       queries=queries, facts=facts, basis=basis,
+                       table=Table(columns=["投入项", "说明（均为估算口径）"], rows=rows))
+
+
+def _measures(a: Assessment | None, item_ids: list[str]) -> list[str]:
+    if a is None:
+        return []
+    out = []
+    for item_id in item_ids:
+        item = a.item(item_id)
+        out.append(f"{item.name}：已具备{len(item.selected)}项" + (f"，尚缺：{'、'.join(item.missing)}" if item.missing else ""))
+    return out
+
+
+def security(c: Context) -> SectionSpec:
+    return SectionSpec("security", _TITLES["security"], question="数据安全和网络安全的基础工作：账号权限、数据备份与恢复、安全制度、风险评估",
+                       queries=["数据安全与网络安全的基础功课", "信息安全 网络安全 数据安全 措施"],
+                       facts=_measures(c.assessment, ["network_security", "data_security"]),
+                       basis=[Basis("数据安全与网络安全的基础功课 行动方案要求", "行动方案要求增强中小企业数据与网络安全防护能力")])
+
+
+def talent(c: Context) -> SectionSpec:
+    return SectionSpec("talent", _TITLES["talent"], question="老板亲自挂帅，指定数字化负责人，人才培训和岗位考核怎么安排",
+                       queries=["人才与组织：谁来牵头", "人才保障 一张网 大规模培训"],
+                       facts=_measures(c.assessment, ["talent", "management_mechanism"]),
+                       basis=[Basis("人才保障 一张网 大规模培训", "人才保障：依托中小企业服务“一张网”组织大规模培训")])
+
+
+def kpis(c: Context) -> SectionSpec:
+    basis = [Basis("投入怎么估算 成效指标 数字化成效维度", "成效指标可参照评测指标“数字化成效”维度")]
+    if c.target.tier != "小微企业":
+        basis.insert(0, Basis("行动方案 2027年目标 关键工序数控化率", "到2027年全国规上工业中小企业关键工序数控化率达到75%"))
+    basis.append(Basis("行动方案 2027年目标 上云率", "中小企业上云率超过40%"))
+    rows = [[k.name, k.indicator, k.baseline, k.target, k.measure] for k in c.kpis]
+    return SectionSpec("kpis", _TITLES["kpis"], question="成效验收指标：月均产品合格率、每百元营收综合能耗、人均营收、设备联网率、上云",
+                       queries=["数字化成效 每百元营业收入综合能耗 月均产品合格率", "行动方案 2027年目标 关键工序数控化率 上云率"],
+                       facts=["每项验收指标都对应评测指标中的一个评测项或场景，复评时直接对照"], basis=basis,
+                       table=Table(columns=["指标", "对应评测项", "现状", "12个月目标", "口径"], rows=rows))
+
+
+def risks(c: Context) -> SectionSpec:
+    facts = []
+    if c.profile.pilot_city is None:
+        facts.append("试点城市身份未确认：申报前先向当地工信部门确认，避免按错误口径准备材料")
+    if c.assessment is None:
+        facts.append("没有自评基线：先完成自测，否则无法判断改造是否达到目标等级")
+    first = c.scenarios[0].name if c.scenarios else ""
+    return SectionSpec("risks", _TITLES["risks"], question="老板常犯的错误和风险：先买系统、只为拿补贴、基础数据不清、全厂铺开，如何挑选服务商",
+                       queries=["老板最常犯的错误", "如何挑选数字化服务商 警惕", f"场景 {first}：升级要点 常见误区"],
+                       facts=facts)
+
+
+def references(c: Context, caveats: list[str]) -> SectionSpec:
+    return SectionSpec("references", _TITLES["references"], facts=list(caveats))
+
+
+BUILDERS = (diagnosis, targets, scenarios, roadmap, investment, security, talent, kpis, risks)
