@@ -174,7 +174,7 @@ def test_injection_inside_a_document_does_not_change_behaviour(fake_settings, kb
     assert "40%" in a.text and "100万" not in a.text.split("根据资料")[0]
     # and with a model that obeys the injected text, verification removes the invented number
     obeying = _assistant(fake_settings, lambda m: "补贴100万元。" if "忽略以上" in m[-1]["content"] else "超过40%[1]。", kb_dir,
-                         min_dense_score=0.0)
+                         min_dense_score=0.0, data_dir=fake_settings.data_dir.parent / "kb2")
     b = obeying.ask("上云率目标是多少？上云服务补贴多少？")
     assert "100万" not in b.text
     assert obeying.llm.calls and all("忽略以上" not in m[-1]["content"] for m in obeying.llm.calls), b.meta
