@@ -1,0 +1,103 @@
+"""The shipped knowledge base and the dev set: front matter, grades, no X-grade claim presented as fact."""
+
+import re
+
+import pytest
+import yaml
+
+from conftest import CORPORA, ROOT
+
+DOC_TYPES = {"policy", "guide", "indicators", "pilot", "tier", "concept", "industry", "playbook", "ai_guidance"}
+FILES = sorted(CORPORA.rglob("*.md"))
+
+# X-grade claims of ../shared/domain/policy_facts.md (section 5 and the notes in section 2): they may appear only on
+# a line that calls them 不实 or 误传.
+X_CLAIMS = [
+    r"国务院.{0,12}2025年11月16日",
+    r"2025年11月26日印发",
+    r"10万家以上企业",
+    r"数控化率(达到)?65\s*%",
+    r"最高1亿元",
+    r"营收\s*[≤<]\s*4亿",
+    r"信发\s*[\[〔(（]?2023[\]〕)）]?\s*156号",
+    r"(推荐|首选).{0,8}RAG",
+    r"单企补贴\s*10\s*[–\-~至]\s*100万",
+    r"税收减免",
+]
+
+
+def _front_matter(path):
+    text = path.read_text(encoding="utf-8")
+    m = re.match(r"---\n(.*?)\n---\n", text, flags=re.S)
+    assert m, f"{path}: no YAML front matter"
+    return yaml.safe_load(m.group(1)), text[m.end():]
+
+
+def test_the_corpus_covers_the_planned_documents():
+    names = {p.relative_to(CORPORA).as_posix() for p in FILES}
+    for required in ("policy/action_plan_2025_2027.md", "indicators/evaluation_indicators_2024.md",
+                     "indicators/business_scenarios_16.md", "pilot/city_pilot_programme.md",
+                     "tier/zhuanjingtexin_tiers.md", "playbooks/scenario_playbooks.md",
+                     "playbooks/industry_playbooks.md", "ai/ai_guidance.md"):
+        assert required in names
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(CORPORA).as_posix())
+def test_front_matter_is_valid(path):
+    meta, body = _front_matter(path)
+    for key in ("title", "doc_type", "issuer", "date", "doc_number", "sources", "reliability"):
+        assert key in meta, f"{path}: missing {key}"
+    assert meta["title"] and meta["doc_type"] in DOC_TYPES
+    assert meta["reliability"] in ("A", "B", "C")
+    assert isinstance(meta["sources"], list) and all(re.fullmatch(r"S\d{1,2}", str(s)) for s in meta["sources"])
+    assert body.strip()
+    if meta["reliability"] == "C":  # a C-graded file marks its unverified facts in the text
+        assert "（待核实）" in body or "第三方" in body or "项目" in body
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(CORPORA).as_posix())
+def test_no_x_grade_claim_appears_as_fact(path):
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for claim in X_CLAIMS:
+            if re.search(claim, line):
+                assert re.search("不实|误传", line), f"{path}:{n}: X-grade claim without 不实/误传: {line}"
+
+
+def test_playbooks_say_they_are_not_official():
+    for path in FILES:
+        meta, body = _front_matter(path)
+        if meta["doc_type"] == "playbook":
+            assert "不是官方" in body or "非官方" in str(meta["issuer"])
+
+
+def test_dev_set_shape():
+    from sme_ai.eval.dataset import load_items
+
+    items = load_items(ROOT / "evals" / "dev.jsonl")
+    assert len(items) >= 120
+    unanswerable = [i for i in items if not i.answerable]
+    assert len(unanswerable) / len(items) >= 0.2
+    types = {i.type for i in items}
+    assert {"fact", "number", "applicability", "multihop", "traditional", "english", "unanswerable"} <= types
+    for it in items:
+        if it.answerable:
+            assert it.facts and it.gold, it.id
+            for g in it.gold:
+                assert (CORPORA / g.source).is_file(), (it.id, g.source)
+
+
+def test_every_answerable_item_is_answerable_from_its_gold_documents():
+    from sme_ai.eval.dataset import load_items
+
+    for it in load_items(ROOT / "evals" / "dev.jsonl"):
+        if not it.answerable:
+            continue
+        text = " ".join((CORPORA / g.source).read_text(encoding="utf-8") for g in it.gold)
+        assert all(it.fact_matches(text)), it.id
+
+
+def test_x_claim_patterns_are_live():
+    """The corpus debunks several rumours in 常见误传 lines: the patterns above must find them there."""
+    found = {claim for p in FILES for line in p.read_text(encoding="utf-8").splitlines() for claim in X_CLAIMS
+             if re.search(claim, line)}
+    assert len(found) >= 3, found
