@@ -156,12 +156,14 @@ def _drop_unfinished(raw: str) -> str:
     return text
 
 
-def _unlabel(line: str, labels: dict[int, str]) -> str:
+def _unlabel(line: str, labels: dict[int, str], headings: set[str]) -> str:
     """ "[n] 《title》section：text" (a copied context label) → "text[n]"; a label cut short → ""."""
     m = _LEAD.match(line)
     if not m:
         for n, label in labels.items():
             line = line.replace(f"[{n}] {label}：", f"[{n}]")
+        for heading in headings:  # a copied section heading without its number
+            line = line.replace(f"{heading}：", "")
         return line
     n, rest = int(m.group(1)), line[m.end():]
     label = labels.get(n, "")
@@ -176,14 +178,15 @@ def clean_model_text(raw: str, passages: list[Passage], title: str = "") -> str:
     """Small models copy the context's "[n] 《title》section：" labels, write Markdown headings and lists, and stop
     mid-sentence at the token limit: keep each sentence with its marker, drop the rest."""
     labels = {p.n: p.label for p in passages}
+    headings = {h for p in passages for h in (p.hit.chunk.section, *p.hit.chunk.section.split(" > ")) if len(h) >= 6}
     lines = []
     pieces = [piece for line in _drop_unfinished(raw).splitlines()  # "…。[n] 《label》：…" starts a new piece
               for piece in re.split(r"(?<=[。！？])\s*(?=\[\d+\]\s)", line)]
     for line in pieces:
         while _LIST.match(line):
             line = _LIST.sub("", line, count=1)
-        line = re.sub(r"(?<=[。；）)\]])\s*[-*•]\s+", "", line.replace("**", "").strip())
-        line = _unlabel(line, labels)
+        line = re.sub(r"(?<=[。；：）)\]])\s*[-*•]\s+", "", line.replace("**", "").strip())
+        line = _unlabel(line, labels, headings)
         body, marks = re.match(r"(.*?)((?:\[\d+\])*)$", line, re.S).groups()
         body = body.rstrip("。！？；;，,：: ")
         if body and body != title:
@@ -200,8 +203,7 @@ def _generate(llm, spec: SectionSpec, facts: str, passages: list[Passage], setti
         facts=facts, context=render_context(passages), section=spec.title, question=spec.question, max_chars=200)
     messages = [{"role": "system", "content": load_prompt("plan_system", settings.prompts_dir)},
                 {"role": "user", "content": user}]
-    return clean_model_text(complete(llm, messages, max_tokens=min(settings.max_answer_tokens, 180)), passages,
-                            spec.title)
+    return complete(llm, messages, max_tokens=min(settings.max_answer_tokens, 180))
 
 
 def write_body(llm, spec: SectionSpec, facts: str, passages: list[Passage], settings) -> tuple[str, dict]:
@@ -213,11 +215,11 @@ def write_body(llm, spec: SectionSpec, facts: str, passages: list[Passage], sett
         raw = _extractive(spec.question, passages)
     else:
         try:
-            raw = _generate(llm, spec, facts, passages, settings)
+            meta["raw"] = _generate(llm, spec, facts, passages, settings)
+            raw = clean_model_text(meta["raw"], passages, spec.title)
         except Exception as e:  # a failing model must not leave the owner without a plan
             log.warning("section %s: generation failed, using the extractive text: %s", spec.key, e)
             raw, meta["fallback"] = _extractive(spec.question, passages), f"extractive:{type(e).__name__}"
-        meta["raw"] = raw
     if is_refusal(raw):
         raw, meta["fallback"] = _extractive(spec.question, passages), "extractive:refusal"
     verified = verify_answer(raw, passages, facts)

@@ -107,7 +107,7 @@ def _widths(t: Table, total_cm: float = 16.0) -> list[float]:
     weights = []
     for i, head in enumerate(t.columns):
         lengths = [len(head)] + [len(str(r[i])) for r in t.rows]
-        weights.append(min(40.0, max(4.0, sum(lengths) / len(lengths))))
+        weights.append(min(40.0, max(6.0, sum(lengths) / len(lengths))))
     return [total_cm * w / sum(weights) for w in weights]
 
 
@@ -130,8 +130,11 @@ def _docx_table(doc, t: Table) -> None:
                 for run in par.runs:
                     run.font.size = Pt(9)
                     _set_fonts(run, BODY_FONT)
+    widths = _widths(t)
+    for column, width in zip(table.columns, widths):  # the grid (LibreOffice reads it) and each cell (Word)
+        column.width = Cm(width)
     for row in table.rows:
-        for cell, width in zip(row.cells, _widths(t)):
+        for cell, width in zip(row.cells, widths):
             cell.width = Cm(width)
 
 
@@ -150,8 +153,12 @@ def _docx_section(doc, k: int, s: PlanSection, plan: Plan, chart: Path | None) -
     if s.body:
         doc.add_paragraph(s.body)
     if s.key == "references":
-        for r in plan.references:
-            doc.add_paragraph(reference_line(r), style="List Number")
+        from docx.shared import Cm
+
+        for r in plan.references:  # numbered by their own [n], which the text cites: no list numbering on top
+            par = doc.add_paragraph(reference_line(r))
+            par.paragraph_format.left_indent = Cm(0.9)
+            par.paragraph_format.first_line_indent = Cm(-0.9)
 
 
 def export_docx(plan: Plan, path: Path | str, chart: Path | str | None = None) -> Path:

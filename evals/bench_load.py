@@ -1,0 +1,238 @@
+"""Load benchmark of the Gradio app: N simulated trainees (gradio_client, one session each) ask questions from a pool of
+30 with think time, against the real app in a child process on a loopback port. Bounded: every level stops after
+--duration seconds (requests in flight get --drain more seconds, then are cancelled). Prints a Markdown table.
+
+    .venv/bin/python -m evals.bench_load                          # the default models (llama-cpp 1.5B + embeddinggemma)
+    .venv/bin/python -m evals.bench_load --backend extractive     # no generator: retrieval, cache and queue only
+    .venv/bin/python -m evals.bench_load --users 20 50 --duration 60 --think 5 20
+
+The knowledge base is `corpora/`, indexed into a temporary folder with the chosen embedder (or --data-dir, reused
+when it already has documents). The answer cache carries over from one level to the next, as it would during one
+training session. Client threads run on the same machine as the server, so they compete for its cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class Record:
+    latency: float
+    cached: bool = False
+    refused: bool = False
+    error: str = ""
+
+
+def question_pool(path: Path, n: int = 30) -> list[str]:
+    """The first n answerable dev-set questions that stand alone (no 这个/它/那…呢 that would make them follow-ups)."""
+    from sme_ai.generate.answer import _FOLLOW_UP
+
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            q = row["question"]
+            if row.get("answerable", True) and not _FOLLOW_UP.search(q) and q not in out:
+                out.append(q)
+    return out[:n]
+
+
+def _pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+def _cpu_seconds(pid: int | None = None) -> float:
+    """utime + stime of a process (Linux /proc); this process when pid is None."""
+    import os
+
+    if pid is None:
+        t = os.times()
+        return t.user + t.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _user(client, pool, rng, think, stop_at, hard_stop, out: list[Record], lock) -> None:
+    time.sleep(rng.uniform(0, think[1]))  # trainees do not all press enter in the same second
+    while time.monotonic() < stop_at:
+        q = rng.choice(pool)
+        t0 = time.perf_counter()
+        job = None
+        try:
+            job = client.submit(q, api_name="/ask")
+            _messages, _evidence, status, _ = job.result(timeout=max(1.0, hard_stop - time.monotonic()))
+            rec = Record(time.perf_counter() - t0, cached="⚡" in status, refused="⚠" in status,
+                         error=status if "❌" in status else "")
+        except Exception as e:  # noqa: BLE001 - a failed request is a data point
+            rec = Record(time.perf_counter() - t0, error=f"{type(e).__name__}: {str(e)[:120]}")
+            try:
+                if job is not None:
+                    job.cancel()
+            except Exception:  # noqa: BLE001 - an overloaded server may not answer the cancel either
+                pass
+        with lock:
+            out.append(rec)
+        time.sleep(min(rng.uniform(*think), max(0.0, stop_at - time.monotonic())))
+
+
+def run_level(server, n: int, pool: list[str], *, duration: float, drain: float, think: tuple[float, float],
+              seed: int) -> dict:
+    from gradio_client import Client
+
+    clients, records = [], []
+    for _ in range(n):  # sessions are made before the clock starts
+        try:
+            clients.append(Client(server.url, verbose=False, download_files=False, analytics_enabled=False,
+                                  max_workers=2, httpx_kwargs={"timeout": 120}))  # a browser waits, too
+        except Exception as e:  # noqa: BLE001 - a trainee who cannot even open the page is an error
+            records.append(Record(0.0, error=f"connect: {type(e).__name__}"))
+    lock, rss = threading.Lock(), [server.rss_bytes()]
+    start = time.monotonic()
+    cpu0 = (_cpu_seconds(server.proc.pid), _cpu_seconds())
+    stop_at, hard_stop = start + duration, start + duration + drain
+    threads = [threading.Thread(target=_user, daemon=True, args=(
+        c, pool, random.Random(seed + i), think, stop_at, hard_stop, records, lock)) for i, c in enumerate(clients)]
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads) and time.monotonic() < hard_stop + 5:
+        time.sleep(1.0)
+        rss.append(server.rss_bytes())
+    elapsed = time.monotonic() - start
+    server_cpu, client_cpu = _cpu_seconds(server.proc.pid) - cpu0[0], _cpu_seconds() - cpu0[1]
+    for c in clients:
+        try:
+            c.close()
+        except Exception:  # noqa: BLE001
+            pass
+    ok = [r for r in records if not r.error]
+    lat = [r.latency for r in ok]
+    return {"users": n, "requests": len(records), "ok": len(ok), "errors": len(records) - len(ok),
+            "p50": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat, default=float("nan")),
+            "cache_hit": sum(r.cached for r in ok) / max(len(ok), 1), "refused": sum(r.refused for r in ok),
+            "p50_cached": _pct([r.latency for r in ok if r.cached], 50),
+            "p50_generated": _pct([r.latency for r in ok if not r.cached], 50),
+            "rss_peak_mb": max(rss) / 2**20, "wall_s": elapsed,
+            "server_cpu_pct": 100 * server_cpu / elapsed, "client_cpu_pct": 100 * client_cpu / elapsed,
+            "server_cpu_ms_per_req": 1000 * server_cpu / max(len(records), 1),
+            "error_examples": sorted({r.error for r in records if r.error})[:3]}
+
+
+def prewarm(server, pool: list[str], budget_s: float) -> dict:
+    """What a trainer does before the session (培训模式 → 批量问答): every pool question once, one at a time."""
+    from gradio_client import Client
+
+    c = Client(server.url, verbose=False, download_files=False, analytics_enabled=False,
+               httpx_kwargs={"timeout": 120})
+    times, deadline = [], time.monotonic() + budget_s
+    for q in pool:
+        if time.monotonic() > deadline:
+            break
+        t0 = time.perf_counter()
+        try:
+            c.submit(q, api_name="/ask").result(timeout=max(1.0, deadline - time.monotonic()))
+            c.predict(api_name="/clear")  # a fresh conversation: the next question is not a follow-up
+        except Exception:  # noqa: BLE001 - out of time
+            break
+        times.append(time.perf_counter() - t0)
+    return {"warmed": len(times), "mean_s": sum(times) / max(len(times), 1)}
+
+
+def render(rows: list[dict], meta: dict) -> str:
+    head = ("| trainees | requests | errors | p50 s | p95 s | max s | cache hit | p50 cached s | p50 generated s "
+            "| refused | server RSS peak MB | server CPU % | load-generator CPU % |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines = [f"| {r['users']} | {r['requests']} | {r['errors']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['max']:.1f} "
+             f"| {r['cache_hit']:.0%} | {r['p50_cached']:.2f} | {r['p50_generated']:.2f} | {r['refused']} "
+             f"| {r['rss_peak_mb']:.0f} | {r['server_cpu_pct']:.0f} | {r['client_cpu_pct']:.0f} |" for r in rows]
+    notes = [f"- {k}: {v}" for k, v in meta.items()]
+    errs = [f"- errors at {r['users']}: {r['error_examples']}" for r in rows if r["errors"]]
+    return "\n".join([head, *lines, "", *notes, *errs])
+
+
+def _prepare(args, data_dir: Path, env: dict) -> None:
+    import subprocess
+    import sys
+
+    state = data_dir / "state.json"
+    if state.is_file() and json.loads(state.read_text(encoding="utf-8")).get("docs"):
+        return
+    r = subprocess.run([sys.executable, "-m", "sme_ai.cli", "ingest", args.corpus], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=1800)
+    if r.returncode != 0:
+        raise SystemExit(f"ingest failed:\n{r.stdout}\n{r.stderr}")
+
+
+def main(argv=None) -> None:
+    import os
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--users", type=int, nargs="+", default=[20, 50, 100, 200])
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds of load per level")
+    ap.add_argument("--drain", type=float, default=120.0, help="extra seconds for requests in flight")
+    ap.add_argument("--think", type=float, nargs=2, default=[5.0, 20.0], help="think time range, seconds")
+    ap.add_argument("--backend", default="llama-cpp", choices=["llama-cpp", "extractive", "openai", "transformers"])
+    ap.add_argument("--llm-model", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--embedder", default="sentence-transformers", choices=["sentence-transformers", "hash"])
+    ap.add_argument("--corpus", default=str(ROOT / "corpora"))
+    ap.add_argument("--questions", default=str(ROOT / "evals" / "dev.jsonl"))
+    ap.add_argument("--data-dir", help="knowledge base folder (default: a temporary one)")
+    ap.add_argument("--out", help="also write the table to this file")
+    ap.add_argument("--server-log", default=str(ROOT / "evals" / "reports" / "bench_load-server.log"))
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--prewarm-s", type=float, default=0.0,
+                    help="before the levels, ask the pool once (as a trainer's batch would) for up to this long")
+    args = ap.parse_args(argv)
+    if max(args.users) > 500 or args.duration > 900:
+        raise SystemExit("bounded by design: at most 500 users and 900 s per level")
+
+    from sme_ai.app.server import AppProcess
+
+    pool = question_pool(Path(args.questions))
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "kb"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SME_AI_")}
+        env.update({"SME_AI_DATA_DIR": str(data_dir), "SME_AI_LLM_BACKEND": args.backend,
+                    "SME_AI_LLM_MODEL": args.llm_model, "SME_AI_EMBEDDER": args.embedder, "HF_HUB_OFFLINE": "1",
+                    "SME_AI_APP_DIR": str(Path(tmp) / "app"), "SME_AI_QUEUE_MAX": "2000"})
+        t0 = time.perf_counter()
+        _prepare(args, data_dir, env)
+        ingest_s = time.perf_counter() - t0
+        rows = []
+        with AppProcess(env, log_path=Path(args.server_log), startup_s=600) as server:
+            idle_rss = server.rss_bytes() / 2**20
+            warm = prewarm(server, pool, args.prewarm_s) if args.prewarm_s > 0 else None
+            if warm:
+                print(json.dumps({"prewarm": warm}), flush=True)
+            for i, n in enumerate(args.users):
+                row = run_level(server, n, pool, duration=args.duration, drain=args.drain, think=tuple(args.think),
+                                seed=args.seed + 1000 * i)
+                rows.append(row)
+                print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()},
+                                 ensure_ascii=False), flush=True)
+        meta = {"backend": args.backend + ("" if args.backend == "extractive" else f" ({args.llm_model})"),
+                "embedder": args.embedder, "questions": f"pool of {len(pool)} from {Path(args.questions).name}",
+                "think time": f"{args.think[0]:g}–{args.think[1]:g} s", "duration per level": f"{args.duration:g} s "
+                f"(+ up to {args.drain:g} s drain)", "server RSS idle": f"{idle_rss:.0f} MB",
+                "index": f"{ingest_s:.0f} s to index {Path(args.corpus).name}"}
+        if warm:
+            meta["prewarm"] = (f"{warm['warmed']}/{len(pool)} questions answered one at a time before the levels, "
+                               f"{warm['mean_s']:.1f} s each on average")
+        table = render(rows, meta)
+        print(table)
+        if args.out:
+            Path(args.out).write_text(table + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
