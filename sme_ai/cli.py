@@ -239,7 +239,8 @@ def cmd_eval(args) -> int:
                                    "dense_k": args.dense_k, "bm25_k": args.bm25_k}.items() if v is not None}
     settings = _settings(args).model_copy(update=overrides)
     report = run(settings, Path(args.dataset), Path(args.corpus), None if args.no_report else Path(args.out),
-                 baseline=not args.no_baseline, answers=args.answers, limit=args.limit)
+                 baseline=not args.no_baseline, answers=args.answers, limit=args.limit,
+                 sample=args.sample)
     print(render_markdown(report))
     return 0
 
@@ -301,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-baseline", action="store_true", help="skip the LangChain baseline")
     s.add_argument("--answers", action="store_true", help="also generate and score answers (slow)")
     s.add_argument("--limit", type=int, help="only the first N questions")
+    s.add_argument("--sample", type=int, help="a stratified sample of about N questions (every type kept)")
     s.add_argument("--chunk-size", type=int)
     s.add_argument("--overlap", type=int)
     s.add_argument("--rrf-k", type=int)

@@ -59,3 +59,18 @@ def load_items(path: Path) -> list[EvalItem]:
     if len(ids) != len(set(ids)):
         raise ValueError(f"{path}: duplicate ids")
     return items
+
+
+def stratified(items: list[EvalItem], n: int) -> list[EvalItem]:
+    """A deterministic sample of about n items that keeps each question type's share (evenly spaced per type)."""
+    if n >= len(items):
+        return list(items)
+    by_type: dict[str, list[EvalItem]] = {}
+    for it in items:
+        by_type.setdefault(it.type, []).append(it)
+    out: list[EvalItem] = []
+    for group in by_type.values():
+        take = max(1, round(n * len(group) / len(items)))
+        step = len(group) / take
+        out += [group[int(i * step)] for i in range(take)]
+    return out

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sme_ai.config import Settings
-from sme_ai.eval.dataset import EvalItem, load_items
+from sme_ai.eval.dataset import EvalItem, load_items, stratified
 from sme_ai.eval.metrics import summarize
 
 MODES = ("bm25", "dense", "hybrid")
@@ -65,10 +65,12 @@ def evaluate_baseline(corpus: Path, embedder, items: list[EvalItem], workdir: Pa
 
 
 def run(settings: Settings, dataset: Path, corpus: Path, out_dir: Path | None, *, baseline: bool = True,
-        answers: bool = False, limit: int | None = None) -> dict[str, Any]:
+        answers: bool = False, limit: int | None = None, sample: int | None = None) -> dict[str, Any]:
     from sme_ai.assistant import Assistant
 
     items = load_items(dataset)[:limit] if limit else load_items(dataset)
+    if sample:
+        items = stratified(items, sample)
     answerable = [i for i in items if i.answerable]
     report: dict[str, Any] = {"dataset": str(dataset), "corpus": str(corpus), "questions": len(items),
                               "answerable": len(answerable), "timings_ms": {}, "machine": platform.machine(),
