@@ -164,6 +164,26 @@ class Assistant:
         yield Final(Answer(question=question, text=text, citations=citations, refused=False, model=model_name,
                            timings=timings, hits=tuple(hits), meta=meta))
 
+    # --- self-assessment and retrofit plans (sme_ai.assess, sme_ai.plan) ---
+
+    def assess(self, answers: dict):
+        """Score questionnaire answers: points, scenario levels, overall level, gaps with their corpus passages."""
+        from sme_ai.plan.api import assess
+
+        return assess(self, answers)
+
+    def draft_plan(self, profile, assessment=None):
+        """A complete retrofit plan (数字化改造方案) for an enterprise profile, optionally from an assessment."""
+        from sme_ai.plan.api import draft_plan
+
+        return draft_plan(self, profile, assessment)
+
+    def draft_plan_stream(self, profile, assessment=None):
+        """Yields PlanProgress (section k of n) while sections are written, then the Plan."""
+        from sme_ai.plan.api import draft_plan_stream
+
+        yield from draft_plan_stream(self, profile, assessment)
+
     def _refusal(self, question: str, hits: list[Hit], english: bool, timings: dict, total: float, *, reason: str,
                  model: str = "") -> Answer:
         from sme_ai.generate.prompts import load_prompt

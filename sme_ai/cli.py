@@ -310,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bm25-k", type=int)
     s.set_defaults(func=cmd_eval)
 
+    from sme_ai.plan.commands import add_commands
+
+    add_commands(sub)  # assess, plan
+
     s = sub.add_parser("models", help="the model catalog: list, pull, verify")
     m = s.add_subparsers(dest="action", required=True)
     m.add_parser("list")

@@ -159,6 +159,17 @@ def test_stream_reports_each_section_then_the_plan(extractive_asst):
     assert [e.title for e in progress] == [t for _, t in SECTION_TITLES]
 
 
+def test_assistant_methods_are_the_same_pipeline(extractive_asst):
+    answers = _yaml(PLANS / "answers" / "05_textile_micro_pilot.yaml")
+    a = extractive_asst.assess(answers)
+    assert a.level == 1 and a.model_dump() == assess(extractive_asst, answers).model_dump()
+    events = list(extractive_asst.draft_plan_stream(PROFILE, a))
+    assert isinstance(events[-1], Plan) and [e.k for e in events[:-1]] == list(range(1, 11))
+    plan = extractive_asst.draft_plan(PROFILE, a)
+    assert [s.key for s in plan.sections] == [s.key for s in events[-1].sections]
+    assert plan.scenarios[0].id == a.gaps[0].id  # the first gap leads the plan
+
+
 def test_extractive_plan_is_complete_and_passes_the_rubric(extractive_plan):
     plan, a = extractive_plan
     assert plan.mode == "extractive" and [s.key for s in plan.sections] == [k for k, _ in SECTION_TITLES]
