@@ -29,8 +29,9 @@ models-test: setup
 index: models
 	$(BIN)/sme-ai --data-dir "$(DATA)" ingest corpora
 
+# the Gradio app on http://127.0.0.1:7860 (loopback; SME_AI_HOST / SME_AI_PORT / SME_AI_ADMIN_TOKEN to change)
 run: index
-	$(BIN)/sme-ai --data-dir "$(DATA)" shell
+	SME_AI_DATA_DIR="$(DATA)" $(BIN)/python app_gradio.py
 
 # the browser test drives Debian's chromium (never a downloaded browser)
 browser:

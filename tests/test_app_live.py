@@ -50,10 +50,8 @@ def test_ask_returns_an_answer_with_citations_and_evidence(app):
 
 def test_a_repeated_question_from_another_user_comes_from_the_cache(app):
     client(app).predict("中小企业数字化水平分为几个等级？", api_name="/ask")
-    t0 = time.perf_counter()
     messages, _evidence, status = final_answer(client(app).predict("中小企业数字化水平分为几个等级", api_name="/ask"))
-    assert "⚡" in status and "<details>" in text_of(messages[-1])
-    assert time.perf_counter() - t0 < 5
+    assert "⚡" in status and "<details>" in text_of(messages[-1])  # ⚡: served from the answer cache
 
 
 def test_script_in_a_question_or_a_title_is_escaped(app):
