@@ -68,6 +68,20 @@ class Settings(BaseSettings):
     min_dense_score: float = Field(0.40, description="below this best dense cosine the answer is a refusal")
     prompts_dir: Path | None = Field(None, description="prompt templates (default: the shipped prompts/)")
 
+    # the web app (app_gradio.py)
+    host: str = Field("127.0.0.1", description="bind address; loopback unless you mean to expose the app")
+    port: int = Field(7860, ge=1, le=65535)
+    share: bool = Field(False, description="a public Gradio share link: off unless asked for")
+    admin_token: str = Field("", description="when set, changing the knowledge base and reading the log require it")
+    max_upload_mb: float = Field(20.0, gt=0, description="per uploaded file")
+    max_batch_questions: int = Field(300, ge=1, description="questions per uploaded list in the trainer view")
+    cache_size: int = Field(2000, ge=0, description="answers kept in the answer cache (0 = no cache)")
+    chat_concurrency: int = Field(200, ge=1, description="chat requests in flight (retrieval, cache hits and those "
+                                  "waiting for the model); more wait in Gradio's queue, which shows their position")
+    queue_max: int = Field(1000, ge=1, description="requests waiting in Gradio's queue before new ones are refused")
+    max_threads: int = Field(320, ge=8, description="Gradio's worker threads (each chat request in flight holds one)")
+    app_dir: Path | None = Field(None, description="question log, feedback, uploads (default: <data_dir>/app)")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -83,3 +97,12 @@ class Settings(BaseSettings):
     @property
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def app_folder(self) -> Path:
+        """The web app's question log, feedback and uploads."""
+        return self.app_dir or Path(self.data_dir) / "app"

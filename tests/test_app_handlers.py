@@ -17,7 +17,6 @@ from sme_ai.app.context import build_context
 from sme_ai.app.gate import GenerationCancelled, GenerationGate, Ticket
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.session import Session
-from sme_ai.app.settings import AppSettings
 from sme_ai.app.uploads import UploadRejectedError, safe_name
 from sme_ai.generate.llm import FakeLLM
 
@@ -43,9 +42,10 @@ def docs(tmp_path):
 
 
 def make_ctx(fake_settings, docs, reply=REPLY, **app):
-    settings = fake_settings.model_copy(update={"min_dense_score": 0.2})
+    settings = fake_settings.model_copy(update={"min_dense_score": 0.2, "app_dir": fake_settings.data_dir / "app",
+                                                **app})
     llm = FakeLLM(reply)
-    ctx = build_context(settings, AppSettings(app_dir=settings.data_dir / "app", **app), llm=llm)
+    ctx = build_context(settings, llm=llm)
     ctx.asst.ingest([docs])
     return ctx, llm
 
@@ -387,7 +387,7 @@ def corpus_ctx(fake_settings):
     if not plan_tabs.available():
         pytest.skip("sme_ai.plan.api is not there yet")
     settings = fake_settings.model_copy(update={"llm_backend": "extractive"})
-    ctx = build_context(settings, AppSettings(app_dir=settings.data_dir / "app"))
+    ctx = build_context(settings.model_copy(update={"app_dir": settings.data_dir / "app"}))
     ctx.asst.ingest([Path(__file__).parents[1] / "corpora"])
     return ctx
 
@@ -445,8 +445,11 @@ def test_importing_the_package_or_the_app_handlers_does_not_import_gradio():
 def test_app_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("SME_AI_PORT", "7999")
     monkeypatch.setenv("SME_AI_ADMIN_TOKEN", "tok")
-    s = AppSettings()
+    from sme_ai.config import Settings
+
+    s = Settings()  # the one Settings carries the web app's fields too
     assert (s.host, s.port, s.admin_token, s.share) == ("127.0.0.1", 7999, "tok", False)
+    assert s.app_folder == s.data_dir / "app" and s.max_upload_bytes == 20 * 1024 * 1024
 
 
 def test_the_page_builds_with_named_endpoints_and_a_deliberate_queue(ctx):

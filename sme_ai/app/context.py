@@ -1,5 +1,5 @@
 """What every handler needs, built once per process: the Assistant (its model behind the gate), the answer cache,
-the knowledge-base lock, the question log and the app settings. Building it loads nothing; `warm_up` does."""
+the knowledge-base lock, the question log and the settings (`app`: the same `Settings` as the Assistant's). Building it loads nothing; `warm_up` does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sme_ai.app.cache import AnswerCache
 from sme_ai.app.gate import GatedLLM, GenerationGate
 from sme_ai.app.logbook import Logbook
 from sme_ai.app.rwlock import ReadWriteLock
-from sme_ai.app.settings import AppSettings
 from sme_ai.config import Settings
 
 log = logging.getLogger(__name__)
@@ -19,7 +18,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class AppContext:
     asst: object  # sme_ai.assistant.Assistant
-    app: AppSettings
+    app: Settings  # the Assistant's own Settings; the web-app fields are read from it
     cache: AnswerCache
     gate: GenerationGate
     kb_lock: ReadWriteLock
@@ -27,7 +26,7 @@ class AppContext:
 
     @property
     def uploads_dir(self):
-        return self.app.folder(self.asst.settings.data_dir) / "uploads"
+        return self.app.app_folder / "uploads"
 
     def warm_up(self) -> None:
         """Load the embedder, the knowledge base and the model now, so the first trainee does not wait for them."""
@@ -37,13 +36,11 @@ class AppContext:
             llm.inner  # noqa: B018
 
 
-def build_context(settings: Settings | None = None, app: AppSettings | None = None, *, embedder=None,
-                  llm=None) -> AppContext:
+def build_context(settings: Settings | None = None, *, embedder=None, llm=None) -> AppContext:
     """`llm`: an LLM object to use (tests); otherwise the one the settings name, loaded on first use."""
     from sme_ai.assistant import Assistant
 
     settings = settings or Settings()
-    app = app or AppSettings()
     gate = GenerationGate()
     if llm is not None:
         gated = GatedLLM(lambda: llm, gate, name=getattr(llm, "name", ""))
@@ -54,5 +51,5 @@ def build_context(settings: Settings | None = None, app: AppSettings | None = No
 
         gated = GatedLLM(lambda: make_llm(settings), gate, name=settings.llm_model)
     asst = Assistant(settings, embedder=embedder, llm=gated)
-    return AppContext(asst=asst, app=app, cache=AnswerCache(app.cache_size), gate=gate, kb_lock=ReadWriteLock(),
-                      log=Logbook(app.folder(settings.data_dir)))
+    return AppContext(asst=asst, app=settings, cache=AnswerCache(settings.cache_size), gate=gate,
+                      kb_lock=ReadWriteLock(), log=Logbook(settings.app_folder))

@@ -36,7 +36,6 @@ def launch(ctx, *, prevent_thread_lock: bool = False, quiet: bool = False):
 
 def main(argv: list[str] | None = None) -> int:
     from sme_ai.app.context import build_context
-    from sme_ai.app.settings import AppSettings
     from sme_ai.config import Settings
     from sme_ai.errors import SmeAiError
 
@@ -51,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "share": args.share or None}.items() if v}
     try:
-        settings = Settings()
-        ctx = build_context(settings, AppSettings(**overrides))
+        settings = Settings(**overrides)
+        ctx = build_context(settings)
         if not args.no_warm_up:
             log.info("loading the embedder, the knowledge base and the model…")
             ctx.warm_up()
