@@ -113,6 +113,8 @@ def test_extractive_mode_answers_with_citations(fake_settings, kb_dir):
     a = asst.ask("到2027年中小企业上云率要达到多少？")
     assert a.model == "extractive" and not a.refused
     assert "40%" in a.text and a.citations and "[1]" in a.text
+    # each sentence carries its own marker before the full stop, so verification has nothing to repair
+    assert "。[" not in a.text and a.meta["auto_cited"] == 0 and a.meta["invalid_markers"] == 0
 
 
 def test_model_failure_falls_back_to_extractive(fake_settings, kb_dir):

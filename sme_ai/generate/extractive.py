@@ -21,5 +21,5 @@ def extractive_answer(question: str, passages: list[Passage], max_sentences: int
     if not best:
         return ""
     lead = "From the documents (in Chinese): " if english else "根据资料："
-    body = "".join(f"{s.rstrip('。；;')}。[{n}]" for _, n, s in best)
+    body = "".join(f"{s.rstrip('。；;')}[{n}]。" for _, n, s in best)  # the marker before the full stop
     return lead + body
