@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,3 +76,14 @@ def text_of(message: dict) -> str:
     if isinstance(content, str):
         return content
     return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+
+
+def running_app(root: Path) -> Iterator:
+    """The app on the tiny corpus (hash embedder, extractive answers) in a child process; no traceback in its log."""
+    from sme_ai.app.server import AppProcess
+
+    env = base_env(root / "kb")
+    ingest(make_corpus(root / "docs"), env)
+    with AppProcess(env, log_path=root / "server.log") as server:
+        yield server
+    assert "Traceback" not in server.log_tail(100_000), server.log_tail()

@@ -14,9 +14,7 @@ import pytest
 
 pytest.importorskip("playwright")
 
-from app_fixtures import XSS, base_env, ingest, make_corpus  # noqa: E402
-
-from sme_ai.app.server import AppProcess  # noqa: E402
+from app_fixtures import XSS, running_app  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -38,11 +36,7 @@ def _chromium() -> Path:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
-    env = base_env(root / "kb")
-    ingest(make_corpus(root / "docs"), env)
-    with AppProcess(env, log_path=root / "server.log") as server:
-        yield server
+    yield from running_app(tmp_path_factory.mktemp("browser"))
 
 
 @pytest.fixture(scope="module")

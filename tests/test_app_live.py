@@ -5,14 +5,13 @@ The first group runs without model files (hash embedder, extractive answers) so 
 """
 
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("gradio_client")
 
-from app_fixtures import XSS, base_env, ingest, make_corpus, text_of  # noqa: E402
+from app_fixtures import XSS, base_env, ingest, make_corpus, running_app, text_of  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
 from sme_ai.app.server import AppProcess  # noqa: E402
@@ -20,12 +19,7 @@ from sme_ai.app.server import AppProcess  # noqa: E402
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    root = tmp_path_factory.mktemp("live")
-    env = base_env(root / "kb")
-    ingest(make_corpus(root / "docs"), env)
-    with AppProcess(env, log_path=root / "server.log") as server:
-        yield server
-    assert "Traceback" not in server.log_tail(100_000), server.log_tail()
+    yield from running_app(tmp_path_factory.mktemp("live"))
 
 
 def client(app) -> Client:
