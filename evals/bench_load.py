@@ -63,11 +63,14 @@ def _cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _user(client, pool, rng, think, stop_at, hard_stop, out: list[Record], lock) -> None:
+def _user(client, pool, rng, think, stop_at, hard_stop, out: list[Record], lock, waiting: dict) -> None:
     time.sleep(rng.uniform(0, think[1]))  # trainees do not all press enter in the same second
+    me = threading.get_ident()
     while time.monotonic() < stop_at:
         q = rng.choice(pool)
         t0 = time.perf_counter()
+        with lock:
+            waiting[me] = t0
         job = None
         try:
             job = client.submit(q, api_name="/ask")
@@ -82,6 +85,7 @@ def _user(client, pool, rng, think, stop_at, hard_stop, out: list[Record], lock)
             except Exception:  # noqa: BLE001 - an overloaded server may not answer the cancel either
                 pass
         with lock:
+            waiting.pop(me, None)
             out.append(rec)
         time.sleep(min(rng.uniform(*think), max(0.0, stop_at - time.monotonic())))
 
@@ -97,18 +101,23 @@ def run_level(server, n: int, pool: list[str], *, duration: float, drain: float,
                                   max_workers=2, httpx_kwargs={"timeout": 120}))  # a browser waits, too
         except Exception as e:  # noqa: BLE001 - a trainee who cannot even open the page is an error
             records.append(Record(0.0, error=f"connect: {type(e).__name__}"))
-    lock, rss = threading.Lock(), [server.rss_bytes()]
+    lock, rss, waiting = threading.Lock(), [server.rss_bytes()], {}
     start = time.monotonic()
     cpu0 = (_cpu_seconds(server.proc.pid), _cpu_seconds())
     stop_at, hard_stop = start + duration, start + duration + drain
     threads = [threading.Thread(target=_user, daemon=True, args=(
-        c, pool, random.Random(seed + i), think, stop_at, hard_stop, records, lock)) for i, c in enumerate(clients)]
+        c, pool, random.Random(seed + i), think, stop_at, hard_stop, records, lock, waiting))
+        for i, c in enumerate(clients)]
     for t in threads:
         t.start()
     while any(t.is_alive() for t in threads) and time.monotonic() < hard_stop + 5:
         time.sleep(1.0)
         rss.append(server.rss_bytes())
     elapsed = time.monotonic() - start
+    with lock:  # a request still waiting when the level ends is a failed request, not a missing one
+        now = time.perf_counter()
+        records += [Record(now - t0, error="unfinished when the level ended") for t0 in waiting.values()]
+        waiting.clear()
     server_cpu, client_cpu = _cpu_seconds(server.proc.pid) - cpu0[0], _cpu_seconds() - cpu0[1]
     for c in clients:
         try:
