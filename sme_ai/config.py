@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     chat_concurrency: int = Field(200, ge=1, description="chat requests in flight (retrieval, cache hits and those "
                                   "waiting for the model); more wait in Gradio's queue, which shows their position")
     queue_max: int = Field(1000, ge=1, description="requests waiting in Gradio's queue before new ones are refused")
+    max_wait_s: float | None = Field(90.0, gt=0, description="seconds a chat request waits for the busy model; "
+                                     "then it gets the extractive answer (None: wait for ever)")
     max_threads: int = Field(320, ge=8, description="Gradio's worker threads (each chat request in flight holds one)")
     app_dir: Path | None = Field(None, description="question log, feedback, uploads (default: <data_dir>/app)")
 

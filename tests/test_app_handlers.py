@@ -14,7 +14,7 @@ from sme_ai.app import chat, knowledge, render, training
 from sme_ai.app.answering import answer_once
 from sme_ai.app.cache import AnswerCache, cache_key
 from sme_ai.app.context import build_context
-from sme_ai.app.gate import GenerationCancelled, GenerationGate, Ticket
+from sme_ai.app.gate import GenerationCancelled, GenerationGate, GenerationWaitTimeout, Ticket
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.session import Session
 from sme_ai.app.uploads import UploadRejectedError, safe_name
@@ -237,6 +237,34 @@ def test_cancelled_waiter_leaves_the_line():
         gate.cancel(waiter)
         t.join(3)
     assert errors and gate.waiting == 0
+
+
+def test_a_waiter_leaves_the_line_after_max_wait():
+    gate, errors = GenerationGate(max_wait_s=0.3), []
+
+    def wait():
+        try:
+            with gate.hold(Ticket()):
+                errors.append("got the model")
+        except GenerationWaitTimeout as e:
+            errors.append(e)
+
+    with gate.hold(Ticket()):  # busy for longer than max_wait_s
+        t = threading.Thread(target=wait)
+        t.start()
+        t.join(5)
+        assert not t.is_alive() and gate.waiting == 0
+    assert len(errors) == 1 and isinstance(errors[0], GenerationWaitTimeout) and "排队等待模型超过" in str(errors[0])
+
+
+def test_a_request_that_waits_too_long_gets_the_extractive_answer_uncached(fake_settings, docs):
+    ctx, llm = make_ctx(fake_settings, docs, max_wait_s=0.3)
+    with ctx.gate.hold(Ticket()):  # the model stays busy: abandoned requests must not pile up behind it
+        final = list(chat.ask(ctx, None, "上云率目标是多少"))[-1]
+    assert ctx.gate.waiting == 0 and llm.calls == []
+    assert "40%" in shown(final) and "❌" not in final.status  # the owner still gets a cited answer
+    again = list(chat.ask(ctx, None, "上云率目标是多少"))[-1]  # the model is free now: not served from the cache
+    assert len(llm.calls) == 1 and "⚡" not in again.status and "40%" in shown(again)
 
 
 def test_pump_reports_the_queue_position_while_the_model_is_busy(fake_settings, docs):

@@ -41,7 +41,7 @@ def build_context(settings: Settings | None = None, *, embedder=None, llm=None) 
     from sme_ai.assistant import Assistant
 
     settings = settings or Settings()
-    gate = GenerationGate()
+    gate = GenerationGate(settings.max_wait_s)
     if llm is not None:
         gated = GatedLLM(lambda: llm, gate, name=getattr(llm, "name", ""))
     elif settings.llm_backend == "extractive":

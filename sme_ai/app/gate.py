@@ -12,6 +12,7 @@ handler can show "n requests ahead of you" while its worker waits.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,8 +23,15 @@ _local = threading.local()
 
 
 class GenerationCancelled(SmeAiError):
-    def __init__(self):
-        super().__init__("请求已取消 (the request was cancelled before the model was free).")
+    def __init__(self, reason: str = "请求已取消 (the request was cancelled before the model was free)."):
+        super().__init__(reason)
+
+
+class GenerationWaitTimeout(GenerationCancelled):
+    """Waited longer than the gate allows: the caller answers extractively instead of keeping the line long."""
+
+    def __init__(self, waited_s: float):
+        super().__init__(f"排队等待模型超过 {waited_s:.0f} 秒 (waited {waited_s:.0f} s for the model).")
 
 
 class Ticket:
@@ -45,7 +53,12 @@ def current_ticket() -> Ticket:
 
 
 class GenerationGate:
-    def __init__(self):
+    """FIFO access to the one model. `max_wait_s`: a request that has waited this long leaves the line with
+    GenerationWaitTimeout (its client has most likely given up; the Assistant then answers extractively), so the
+    model never works through a backlog of abandoned requests. None: wait for ever."""
+
+    def __init__(self, max_wait_s: float | None = None):
+        self.max_wait_s = max_wait_s
         self._cond = threading.Condition()
         self._line: deque[Ticket] = deque()
         self._holder: Ticket | None = None
@@ -59,12 +72,20 @@ class GenerationGate:
                 self._depth += 1
             else:
                 self._line.append(ticket)
+                start, timed_out = time.monotonic(), False
                 try:
                     while not ticket.cancelled and (self._holder is not None or self._line[0] is not ticket):
-                        self._cond.wait(timeout=1.0)
+                        waited = time.monotonic() - start
+                        if self.max_wait_s is not None and waited >= self.max_wait_s:
+                            timed_out = True
+                            break
+                        left = None if self.max_wait_s is None else self.max_wait_s - waited
+                        self._cond.wait(timeout=1.0 if left is None else min(1.0, left))
                 finally:
                     self._line.remove(ticket)
                     self._cond.notify_all()
+                if timed_out:
+                    raise GenerationWaitTimeout(time.monotonic() - start)
                 if ticket.cancelled:
                     raise GenerationCancelled()
                 self._holder, self._depth = ticket, 1
