@@ -116,8 +116,8 @@ def run_level(server, n: int, pool: list[str], *, duration: float, drain: float,
     elapsed = time.monotonic() - start
     with lock:  # a request still waiting when the level ends is a failed request, not a missing one
         now = time.perf_counter()
-        records += [Record(now - t0, error="unfinished when the level ended") for t0 in waiting.values()]
-        waiting.clear()
+        records = records + [Record(now - t0, error="unfinished when the level ended") for t0 in waiting.values()]
+        waiting.clear()  # a straggler that finishes later appends to the old list, never counted twice
     server_cpu, client_cpu = _cpu_seconds(server.proc.pid) - cpu0[0], _cpu_seconds() - cpu0[1]
     for c in clients:
         try:

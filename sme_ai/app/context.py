@@ -1,5 +1,6 @@
 """What every handler needs, built once per process: the Assistant (its model behind the gate), the answer cache,
-the knowledge-base lock, the question log and the settings (`app`: the same `Settings` as the Assistant's). Building it loads nothing; `warm_up` does."""
+the knowledge-base lock, the question log and the settings (`app`: the same `Settings` as the Assistant's).
+Building it loads nothing; `warm_up` does."""
 
 from __future__ import annotations
 
