@@ -113,11 +113,10 @@ def _chunk_for(asst, e) -> Chunk:
 
 
 def _extractive(question: str, passages: list[Passage]) -> str:
-    """The extractive answer's sentences, with each marker moved before the sentence's end punctuation."""
+    """The extractive answer's sentences (each already ends with its marker before the full stop), no lead-in."""
     from sme_ai.generate.extractive import extractive_answer
 
-    text = re.sub(r"^根据资料：", "", extractive_answer(question, passages, max_sentences=3))
-    return re.sub(r"([。！？；])((?:\[\d+\])+)", r"\2\1", text)
+    return re.sub(r"^根据资料：", "", extractive_answer(question, passages, max_sentences=3))
 
 
 def _line_of(sentence: str, text: str) -> str:
