@@ -1,6 +1,6 @@
 """What every handler needs, built once per process: the Assistant (its model behind the gate), the answer cache,
-the knowledge-base lock, the question log and the settings (`app`: the same `Settings` as the Assistant's).
-Building it loads nothing; `warm_up` does."""
+the knowledge-base lock and the question log; `app` is the Assistant's own `Settings` (the web-app fields live
+there too). Building it loads nothing; `warm_up` does."""
 
 from __future__ import annotations
 
@@ -19,11 +19,14 @@ log = logging.getLogger(__name__)
 @dataclass
 class AppContext:
     asst: object  # sme_ai.assistant.Assistant
-    app: Settings  # the Assistant's own Settings; the web-app fields are read from it
     cache: AnswerCache
     gate: GenerationGate
     kb_lock: ReadWriteLock
     log: Logbook
+
+    @property
+    def app(self) -> Settings:
+        return self.asst.settings
 
     @property
     def uploads_dir(self):
@@ -52,5 +55,5 @@ def build_context(settings: Settings | None = None, *, embedder=None, llm=None) 
 
         gated = GatedLLM(lambda: make_llm(settings), gate, name=settings.llm_model)
     asst = Assistant(settings, embedder=embedder, llm=gated)
-    return AppContext(asst=asst, app=settings, cache=AnswerCache(settings.cache_size), gate=gate,
-                      kb_lock=ReadWriteLock(), log=Logbook(settings.app_folder))
+    return AppContext(asst=asst, cache=AnswerCache(settings.cache_size), gate=gate, kb_lock=ReadWriteLock(),
+                      log=Logbook(settings.app_folder))
