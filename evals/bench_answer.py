@@ -49,9 +49,8 @@ def main(argv=None) -> None:
     from sme_ai.assistant import Assistant
     from sme_ai.config import Settings
     from sme_ai.generate.answer import build_messages
-    from sme_ai.generate.context import Passage, build_context
-    from sme_ai.ingest.chunk import split_sentences
-    from sme_ai.ingest.normalize import normalize_text
+    from sme_ai.generate.context import Passage, compact_context
+    from sme_ai.text import normalize_text, split_sentences
     from sme_ai.types import Evidence, Final
 
     items = [json.loads(line) for line in open(ROOT / "evals" / "dev.jsonl", encoding="utf-8")]
@@ -76,7 +75,7 @@ def main(argv=None) -> None:
         if "first_token_ms" in a.timings:
             first.append(a.timings["first_token_ms"])
         total.append(a.timings["total_ms"])
-        compact = build_context(q, hits, budget_chars=s.context_chars, max_passages=s.context_passages)
+        compact = compact_context(normalize_text(q), hits, budget_chars=s.context_chars, max_passages=s.context_passages)
         full = [Passage(n=i + 1, hit=h, sentences=tuple(split_sentences(h.chunk.text)))
                 for i, h in enumerate(hits[: s.context_passages])]
         prompts_compact.append(build_messages(normalize_text(q), compact, s.prompts_dir))

@@ -35,14 +35,14 @@ class Record:
 
 def question_pool(path: Path, n: int = 30) -> list[str]:
     """The first n answerable dev-set questions that stand alone (no 这个/它/那…呢 that would make them follow-ups)."""
-    from sme_ai.generate.answer import _FOLLOW_UP
+    from sme_ai.question import has_follow_up_word
 
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             q = row["question"]
-            if row.get("answerable", True) and not _FOLLOW_UP.search(q) and q not in out:
+            if row.get("answerable", True) and not has_follow_up_word(q) and q not in out:
                 out.append(q)
     return out[:n]
 
@@ -205,7 +205,7 @@ def main(argv=None) -> None:
     if max(args.users) > 500 or args.duration > 900:
         raise SystemExit("bounded by design: at most 500 users and 900 s per level")
 
-    from sme_ai.app.server import AppProcess
+    from sme_ai.testing.app_process import AppProcess
 
     pool = question_pool(Path(args.questions))
     with tempfile.TemporaryDirectory() as tmp:

@@ -45,12 +45,12 @@ def _assistant(args, data_dir: Path):
 
 def run_case(asst, name: str, profile: Path, answers: Path | None, out: Path | None) -> dict:
     from sme_ai.eval.plan_rubric import score_plan
-    from sme_ai.plan.api import assess, draft_plan, export_docx, export_markdown
-    from sme_ai.plan.commands import read_data_file
+    from sme_ai.cli.plans import read_data_file
+    from sme_ai.plan.export import export_docx, export_markdown
 
     t0 = time.perf_counter()
-    assessment = assess(asst, read_data_file(answers)) if answers else None
-    plan = draft_plan(asst, read_data_file(profile), assessment)
+    assessment = asst.assess(read_data_file(answers)) if answers else None
+    plan = asst.draft_plan(read_data_file(profile), assessment)
     seconds = time.perf_counter() - t0
     rubric = score_plan(plan, assessment)
     if out:

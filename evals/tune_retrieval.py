@@ -26,8 +26,7 @@ def main(argv=None) -> None:
     from sme_ai.config import Settings
     from sme_ai.eval.dataset import load_items
     from sme_ai.eval.metrics import summarize
-    from sme_ai.generate.answer import is_english
-    from sme_ai.ingest.normalize import normalize_text
+    from sme_ai.text import is_english, normalize_text
     from sme_ai.retrieve.fusion import rrf
 
     items = [i for i in load_items(Path(args.dataset)) if i.answerable]

@@ -1,4 +1,8 @@
-"""The composition root: every front end (CLI, app, API, LangChain adapter) calls one of these methods."""
+"""The composition root: every front end (CLI, app, API, LangChain adapter) calls one of these methods.
+
+It builds the backends from one `Settings` and hands each stage what it needs: loaded documents to the knowledge
+base, hits to the answer steps, itself (as a `PlanSources` / `Searcher`) to the plan drafter and the assessment.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,9 @@ from functools import cached_property
 from pathlib import Path
 
 from sme_ai.config import Settings
+from sme_ai.errors import EmptyKnowledgeBaseError
 from sme_ai.index.knowledge_base import IngestStats, KnowledgeBase
-from sme_ai.ingest.pipeline import Progress, ingest_paths
-from sme_ai.types import Answer, Delta, Evidence, Final, Hit, StreamEvent
+from sme_ai.types import Answer, Chunk, Delta, Evidence, Final, Hit, Progress, StreamEvent
 
 History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -35,11 +39,27 @@ def _store_factory(settings: Settings):
     return {"chroma": chroma, "chroma-http": chroma_http, "memory": in_memory}[settings.vector_store]
 
 
+class _Clock:
+    def __init__(self):
+        self.t0 = time.perf_counter()
+
+    def __call__(self) -> float:
+        return round((time.perf_counter() - self.t0) * 1000, 1)
+
+
 class Assistant:
     def __init__(self, settings: Settings | None = None, *, embedder=None, llm=None):
+        """`embedder` / `llm`: objects to use instead of the ones the settings name (tests, a gated model)."""
         self.settings = settings or Settings()
         self._embedder = embedder
         self._llm = llm
+
+    @staticmethod
+    def load_llm(settings: Settings):
+        """The generator the settings name (None in the extractive mode), loaded now."""
+        from sme_ai.generate.backends import make_llm
+
+        return make_llm(settings)
 
     @cached_property
     def embedder(self):
@@ -52,11 +72,13 @@ class Assistant:
     @cached_property
     def llm(self):
         """The generator, loaded on first use; None in the extractive mode."""
-        if self._llm is not None:
-            return self._llm
-        from sme_ai.generate.llm import make_llm
+        return self._llm if self._llm is not None else self.load_llm(self.settings)
 
-        return make_llm(self.settings)
+    @property
+    def model_name(self) -> str:
+        """The generator's name, or "extractive" without one."""
+        llm = self.llm
+        return (getattr(llm, "name", "") or "extractive") if llm is not None else "extractive"
 
     @cached_property
     def kb(self) -> KnowledgeBase:
@@ -65,12 +87,23 @@ class Assistant:
     # --- knowledge base --------------------------------------------------------------------------
 
     def ingest(self, paths: Iterable[Path | str], progress: Progress | None = None) -> IngestStats:
+        """Load and chunk every file, then add them all in one transaction (failures are reported, not raised)."""
+        from sme_ai.ingest.pipeline import load_paths
+
         s = self.settings
-        return ingest_paths(self.kb, paths, chunk_size=s.chunk_size, overlap=s.chunk_overlap,
-                            max_bytes=s.max_file_bytes, progress=progress)
+        loaded = load_paths(paths, chunk_size=s.chunk_size, overlap=s.chunk_overlap, max_bytes=s.max_file_bytes,
+                            progress=progress)
+        stats = IngestStats(failures=loaded.failures)
+        if loaded.documents:
+            on_embed = (lambda done, total: progress("embed", done, total, "")) if progress else None
+            self.kb.add_documents(loaded.documents, stats, on_embed=on_embed)
+        return stats
 
     def documents(self) -> list[dict]:
         return self.kb.documents()
+
+    def chunks(self, ids: list[str]) -> list[Chunk]:
+        return self.kb.chunks(ids)
 
     def remove(self, key: str) -> list[str]:
         return self.kb.remove(key)
@@ -83,6 +116,12 @@ class Assistant:
 
     def search(self, query: str, k: int | None = None, *, filters: dict[str, list[str]] | None = None,
                mode: str = "hybrid") -> list[Hit]:
+        """Ranked passages; `query` in any form (traditional characters, full width) is normalised here."""
+        from sme_ai.text import normalize_text
+
+        return self._search(normalize_text(query), k, filters=filters, mode=mode)
+
+    def _search(self, query: str, k: int | None = None, *, filters=None, mode: str = "hybrid") -> list[Hit]:
         from sme_ai.retrieve.hybrid import search
 
         s = self.settings
@@ -102,98 +141,97 @@ class Assistant:
     def stream(self, question: str, history: History | None = None) -> Iterator[StreamEvent]:
         """Evidence first, then text deltas, then the final verified Answer."""
         from sme_ai.generate import answer as step
-        from sme_ai.generate.context import build_context
+        from sme_ai.generate.compose import Composed, compose
+        from sme_ai.generate.context import compact_context
         from sme_ai.generate.extractive import extractive_answer
-        from sme_ai.generate.verify import is_refusal, verify_answer
-        from sme_ai.ingest.normalize import normalize_text
+        from sme_ai.question import check_question
+        from sme_ai.text import is_english, normalize_text
 
-        s, t0 = self.settings, time.perf_counter()
-        ms = lambda: round((time.perf_counter() - t0) * 1000, 1)  # noqa: E731
-        question = step.check_question(question, s.max_question_chars)
-        english = step.is_english(question)
-        # 1. a follow-up becomes a standalone question
-        standalone = question
-        if step.needs_rewrite(question, history):
-            standalone = step.rewrite_question(question, history, self.llm, s.prompts_dir)
-        # 2. retrieve, and show the evidence before any generation
-        hits = self.search(standalone)
-        timings = {"retrieve_ms": ms()}
+        s, clock = self.settings, _Clock()
+        question = check_question(question, s.max_question_chars)  # 1. guard: empty or too long is an error
+        asked = normalize_text(question)  # 2. normalised once; every later step takes it as it is
+        english = is_english(asked)
+        standalone = step.standalone_question(asked, history, self.llm, s.prompts_dir)  # 3. follow-up → standalone
+        hits = self._search(standalone)  # 4. retrieve, and show the evidence before any generation
+        timings = {"retrieve_ms": clock()}
         yield Evidence(hits=tuple(hits), question=standalone)
-        passages = build_context(standalone, hits, budget_chars=s.context_chars, max_passages=s.context_passages)
-        # 3. nothing relevant enough: the fixed refusal, with the closest passages to look at
-        if not passages or not step.is_relevant(hits, s.min_dense_score):
-            yield Final(self._refusal(question, hits, english, timings, ms(), reason="no_relevant_passage"))
+        passages = compact_context(standalone, hits, budget_chars=s.context_chars, max_passages=s.context_passages)
+        if not passages or not step.is_relevant(hits, s.min_dense_score):  # 5. nothing relevant enough: refuse
+            yield Final(step.refusal(question, hits, english=english, model=self.model_name, prompts_dir=s.prompts_dir,
+                                     timings={**timings, "total_ms": clock()}, reason="no_relevant_passage"))
             return
-        # 4. generate (or extract), streaming deltas
-        meta: dict = {"standalone_question": standalone}
-        model_name = getattr(self.llm, "name", "extractive")
-        if self.llm is None:
-            raw = extractive_answer(standalone, passages, english=english)
-            yield Delta(raw)
-        else:
-            raw = ""
-            try:
-                messages = step.build_messages(normalize_text(standalone), passages, s.prompts_dir)
-                for piece in self.llm.stream(messages, max_tokens=s.max_answer_tokens):
-                    timings.setdefault("first_token_ms", ms())
-                    raw += piece
-                    yield Delta(piece)
-            except Exception as e:  # a failing model must not leave the owner without an answer
-                log.warning("generation failed, falling back to the extractive answer: %s", e)
-                meta["fallback"] = f"extractive:{type(e).__name__}"
-                raw = extractive_answer(standalone, passages, english=english)
-        if is_refusal(raw):
-            yield Final(self._refusal(question, hits, english, timings, ms(), reason="model_said_not_covered",
-                                      model=model_name))
+        messages = step.build_messages(standalone, passages, s.prompts_dir)  # 6. generate → verify → fall back
+        composed = None
+        for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens,
+                           extract=lambda: extractive_answer(standalone, passages, english=english)):
+            if isinstance(out, Composed):
+                composed = out
+            else:
+                if self.llm is not None:
+                    timings.setdefault("first_token_ms", clock())
+                yield Delta(out)
+        if composed.refused:  # 7. the model said the passages do not cover it
+            yield Final(step.refusal(question, hits, english=english, model=self.model_name, prompts_dir=s.prompts_dir,
+                                     timings={**timings, "total_ms": clock()}, reason="model_said_not_covered"))
             return
-        # 5. verify markers and numbers; repair or fall back
-        verified = verify_answer(raw, passages, question)
-        if not verified.text or not verified.used:
-            meta["fallback"] = meta.get("fallback") or "extractive:unverifiable"
-            verified = verify_answer(extractive_answer(standalone, passages, english=english), passages, question)
-        citations = step.citations_for(verified, passages)
-        text = verified.text
-        if step.needs_caution(citations, passages):
-            from sme_ai.generate.prompts import load_prompt
+        timings["total_ms"] = clock()  # 8. the verified answer with its citations
+        yield Final(step.grounded_answer(question, standalone, composed, passages, hits, model=self.model_name,
+                                         timings=timings, prompts_dir=s.prompts_dir))
 
-            text += "\n\n" + load_prompt("caution", s.prompts_dir)
-            meta["caution"] = True
-        meta.update(invalid_markers=verified.invalid_markers, unsupported_numbers=verified.unsupported_numbers,
-                    dropped_sentences=verified.dropped_sentences, auto_cited=verified.auto_cited, raw=raw)
-        timings["total_ms"] = ms()
-        yield Final(Answer(question=question, text=text, citations=citations, refused=False, model=model_name,
-                           timings=timings, hits=tuple(hits), meta=meta))
+    def answer_section(self, title: str, question: str, facts: str, hits: list[Hit], *,
+                       min_passages: int = 1) -> Answer:
+        """One plan section's prose from `hits`: the same answer sequence as `stream`, with the section prompt."""
+        from sme_ai.generate.section import write_section
+
+        s = self.settings
+        n = max(s.context_passages, min_passages)
+        return write_section(self.llm, title=title, question=question, facts=facts, hits=hits, max_passages=n,
+                             budget_chars=max(s.context_chars, 220 * n), max_tokens=min(s.max_answer_tokens, 180),
+                             prompts_dir=s.prompts_dir, model=self.model_name)
 
     # --- self-assessment and retrofit plans (sme_ai.assess, sme_ai.plan) ---
 
-    def assess(self, answers: dict):
-        """Score questionnaire answers: points, scenario levels, overall level, gaps with their corpus passages."""
-        from sme_ai.plan.api import assess
+    def questionnaire(self):
+        """The scored items with their options and points, and the 16 business scenarios with their four level
+        descriptions (level 0, 未达一级, is the form's extra choice)."""
+        from sme_ai.assess.indicators import load_questionnaire
 
-        return assess(self, answers)
+        return load_questionnaire()
+
+    def assess(self, answers: dict):
+        """Score questionnaire answers: points, scenario levels, overall level, gaps with their corpus passages
+        (without passages when the knowledge base is empty)."""
+        from sme_ai.assess.evaluate import assess
+
+        return assess(answers, self if self.documents() else None)
+
+    def load_assessment(self, data: dict):
+        """A saved assessment (the JSON of `sme-ai assess -o`) as it was, or questionnaire answers scored now."""
+        from sme_ai.assess.evaluate import as_assessment
+
+        return as_assessment(data, self if self.documents() else None)
 
     def draft_plan(self, profile, assessment=None):
-        """A complete retrofit plan (数字化改造方案) for an enterprise profile, optionally from an assessment."""
-        from sme_ai.plan.api import draft_plan
+        """A complete retrofit plan (数字化改造方案) for an enterprise profile, optionally from an assessment
+        (an Assessment, its saved JSON as a dict, or raw answers)."""
+        from sme_ai.plan.model import Plan
 
-        return draft_plan(self, profile, assessment)
+        plan = None
+        for event in self.draft_plan_stream(profile, assessment):
+            if isinstance(event, Plan):
+                plan = event
+        assert plan is not None
+        return plan
 
     def draft_plan_stream(self, profile, assessment=None):
-        """Yields PlanProgress (section k of n) while sections are written, then the Plan."""
-        from sme_ai.plan.api import draft_plan_stream
+        """Yields PlanProgress (section k of n) while sections are written, then the Plan. In the extractive mode
+        the plan is complete without a model."""
+        from sme_ai.assess.evaluate import as_assessment
+        from sme_ai.plan.draft import draft_stream
+        from sme_ai.plan.profile import load_profile
 
-        yield from draft_plan_stream(self, profile, assessment)
-
-    def _refusal(self, question: str, hits: list[Hit], english: bool, timings: dict, total: float, *, reason: str,
-                 model: str = "") -> Answer:
-        from sme_ai.generate.prompts import load_prompt
-
-        text = load_prompt("refusal_en" if english else "refusal", self.settings.prompts_dir)
-        near = [h for h in hits[:3]]
-        if near:
-            head = "You may want to look at:" if english else "您可以参考以下相关内容："
-            text += "\n\n" + head + "\n" + "\n".join(
-                f"- 《{h.chunk.title}》{h.chunk.section}" for h in near)
-        timings = {**timings, "total_ms": total}
-        return Answer(question=question, text=text, refused=True, model=model or getattr(self.llm, "name", "extractive"),
-                      timings=timings, hits=tuple(hits), meta={"refusal_reason": reason})
+        p = load_profile(profile)  # a profile error comes before any other
+        a = as_assessment(assessment, self if self.documents() else None)
+        if not self.documents():
+            raise EmptyKnowledgeBaseError(self.settings.data_dir)
+        yield from draft_stream(self, p, a)

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -83,6 +83,17 @@ class Settings(BaseSettings):
                                      "then it gets the extractive answer (None: wait for ever)")
     max_threads: int = Field(320, ge=8, description="Gradio's worker threads (each chat request in flight holds one)")
     app_dir: Path | None = Field(None, description="question log, feedback, uploads (default: <data_dir>/app)")
+
+    def __init__(self, **values):
+        """A value that fails validation, from any source (argument, environment, TOML), is a SettingsError that
+        names the field, the value and the rule."""
+        try:
+            super().__init__(**values)
+        except ValidationError as e:
+            from sme_ai.errors import SettingsError
+
+            raise SettingsError([(".".join(map(str, err["loc"])), err.get("input"), err["msg"])
+                                 for err in e.errors()]) from None
 
     @classmethod
     def settings_customise_sources(

@@ -123,6 +123,16 @@ class ModelNotFetchedError(ModelError):
         super().__init__(f"Model '{name}' is not in {path}. Run `sme-ai models pull {name}` first.")
 
 
+class ModelFolderMissingError(ModelError):
+    """The transformers backend needs a model folder; the catalog ships GGUF files only."""
+
+    def __init__(self, name: str, folder: Path):
+        self.name, self.folder = name, folder
+        super().__init__(f"The transformers backend needs a model folder (config.json, tokenizer, safetensors) for "
+                         f"'{name}' at {folder}. The catalog ships GGUF files only: set SME_AI_LLM_MODEL to a folder "
+                         "of your own, or use --llm-backend llama-cpp.")
+
+
 class ChecksumMismatchError(ModelError):
     def __init__(self, what: str, expected: str, found: str):
         self.what, self.expected, self.found = what, expected, found
@@ -145,6 +155,15 @@ class DiskFullError(ModelError):
     def __init__(self, path: Path, needed: int):
         self.path, self.needed = path, needed
         super().__init__(f"No space left on the disk of {path} (about {needed / 1e9:.1f} GB needed). Free space or set SME_AI_HOME.")
+
+
+class SettingsError(SmeAiError):
+    """A setting (from the command line, the environment or the TOML file) failed validation."""
+
+    def __init__(self, problems: list[tuple[str, object, str]]):
+        self.problems = problems  # (field, value given, what is wrong)
+        lines = "; ".join(f"{name}={value!r}: {why}" for name, value, why in problems)
+        super().__init__(f"设置无效 (invalid settings): {lines}")
 
 
 class MissingExtraError(SmeAiError):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+Progress = Callable[[str, int, int, str], None]  # (stage, done, total, detail): fed by the library, drawn by front ends
 
 
 def content_hash(*parts: str, length: int = 32) -> str:

@@ -13,7 +13,7 @@ import pytest
 from sme_ai.app import chat, knowledge, render, training
 from sme_ai.app.answering import answer_once
 from sme_ai.app.cache import AnswerCache, cache_key
-from sme_ai.app.context import build_context
+from sme_ai.app.context import build_app_context
 from sme_ai.app.gate import GenerationCancelled, GenerationGate, GenerationWaitTimeout, Ticket
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.session import Session
@@ -45,7 +45,7 @@ def make_ctx(fake_settings, docs, reply=REPLY, **app):
     settings = fake_settings.model_copy(update={"min_dense_score": 0.2, "app_dir": fake_settings.data_dir / "app",
                                                 **app})
     llm = FakeLLM(reply)
-    ctx = build_context(settings, llm=llm)
+    ctx = build_app_context(settings, llm=llm)
     ctx.asst.ingest([docs])
     return ctx, llm
 
@@ -410,12 +410,8 @@ def test_export_guards_against_spreadsheet_formulas(fake_settings, docs):
 
 @pytest.fixture
 def corpus_ctx(fake_settings):
-    from sme_ai.app import plan_tabs
-
-    if not plan_tabs.available():
-        pytest.skip("sme_ai.plan.api is not there yet")
     settings = fake_settings.model_copy(update={"llm_backend": "extractive"})
-    ctx = build_context(settings.model_copy(update={"app_dir": settings.data_dir / "app"}))
+    ctx = build_app_context(settings.model_copy(update={"app_dir": settings.data_dir / "app"}))
     ctx.asst.ingest([Path(__file__).parents[1] / "corpora"])
     return ctx
 
@@ -423,7 +419,7 @@ def corpus_ctx(fake_settings):
 def test_assessment_result_chart_and_carry_over(corpus_ctx):
     from sme_ai.app import planning
 
-    q = planning.api().questionnaire()
+    q = corpus_ctx.asst.questionnaire()
     ids = [i.id for i in q.items]
     values = [None] * len(ids)
     values[ids.index("network")] = ["plant_control_network"]
@@ -486,10 +482,10 @@ def test_the_page_builds_with_named_endpoints_and_a_deliberate_queue(ctx):
     from sme_ai.app.ui import build_app
 
     demo = build_app(ctx)
-    configure_queue(demo, ctx.app)
+    configure_queue(demo, ctx.settings)
     fns = {f.api_name: f for f in demo.fns.values() if f.api_name}
     assert {"ask", "feedback", "upload", "remove", "reindex", "documents", "batch", "stats"} <= set(fns)
-    assert fns["ask"].concurrency_limit == ctx.app.chat_concurrency
+    assert fns["ask"].concurrency_limit == ctx.settings.chat_concurrency
     assert fns["upload"].concurrency_limit == 1 and fns["upload"].concurrency_id == fns["reindex"].concurrency_id
     config = json.dumps(demo.get_config_file(), ensure_ascii=False, default=str)
     assert "智能问答" in config and "知识库" in config and "培训模式" in config

@@ -1,6 +1,7 @@
 import re
 
-from sme_ai.ingest.chunk import PROTECTED, chunk_document, split_long, split_sentences
+from sme_ai.ingest.chunk import PROTECTED, chunk_document, split_long
+from sme_ai.text import split_sentences
 from sme_ai.ingest.loaders import load_file
 from sme_ai.types import Document, Section
 

@@ -52,3 +52,18 @@ def test_models_list(env, capsys):
     assert main(env + ["models", "list"]) == 0
     out = capsys.readouterr().out
     assert "qwen2.5-coder-1.5b" in out and "embeddinggemma-300m" in out and "未下载" in out
+
+
+def test_settings_from_flags_are_validated_like_any_other(env, capsys):
+    """`--chunk-size 10` must not slip past `ge=80` (it once did, through `model_copy(update=)`)."""
+    assert main(env + ["eval", "--no-baseline", "--no-report", "--chunk-size", "10"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误:") and "chunk_size=10" in err and "greater than or equal to 80" in err
+    assert "Traceback" not in err
+
+
+def test_bad_settings_in_the_environment_are_a_clear_error(env, monkeypatch, capsys):
+    monkeypatch.setenv("SME_AI_TOP_K", "many")
+    assert main(env + ["search", "上云"]) == 2
+    err = capsys.readouterr().err
+    assert "top_k='many'" in err and "Traceback" not in err

@@ -1,5 +1,5 @@
 from sme_ai.index.bm25 import BM25Index
-from sme_ai.index.tokenize import tokenize
+from sme_ai.text import normalize_text, tokenize
 from sme_ai.retrieve.fusion import rrf
 from sme_ai.types import Chunk
 
@@ -10,8 +10,8 @@ def test_domain_terms_stay_whole():
         assert term in toks, (term, toks)
 
 
-def test_tokenize_drops_stopwords_and_punctuation_and_normalises():
-    toks = tokenize("请问，中小企業的上雲率是多少？")
+def test_tokenize_drops_stopwords_and_punctuation_of_normalised_text():
+    toks = tokenize(normalize_text("请问，中小企業的上雲率是多少？"))
     assert "的" not in toks and "，" not in toks and "？" not in toks and "多少" not in toks
     assert "中小企业" in toks and "上云" in toks
 

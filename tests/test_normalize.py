@@ -2,7 +2,8 @@ import re
 
 import pytest
 
-from sme_ai.ingest.normalize import normalize_text, repair_line_breaks, strip_pinyin, strip_repeated_lines
+from sme_ai.ingest.cleanup import repair_line_breaks, strip_repeated_lines
+from sme_ai.text import normalize_text, strip_pinyin
 
 
 def test_seed_document_is_cleaned(seed_path):

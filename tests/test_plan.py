@@ -12,10 +12,13 @@ import yaml
 from sme_ai.errors import EmptyKnowledgeBaseError, PlanOutputError, ProfileError
 from sme_ai.eval.plan_rubric import score_plan
 from sme_ai.generate.llm import FakeLLM
-from sme_ai.plan.api import assess, draft_plan, draft_plan_stream, export_docx, export_markdown
+from sme_ai.assess.chart import render_chart
+from sme_ai.assess.evaluate import assess
+from sme_ai.plan.export import export_docx, export_markdown
 from sme_ai.plan.model import SECTION_TITLES, Plan, PlanProgress
 from sme_ai.plan.profile import load_profile
-from sme_ai.plan.rules import decide, find_industry, find_tier
+from sme_ai.plan.catalog import find_industry, find_tier
+from sme_ai.plan.rules import decide
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "evals" / "plans"
@@ -45,8 +48,8 @@ def extractive_asst(tmp_path_factory):
 @pytest.fixture(scope="module")
 def extractive_plan(extractive_asst):
     answers = _yaml(PLANS / "answers" / "01_machinery_srdi_pilot.yaml")
-    a = assess(extractive_asst, answers)
-    return draft_plan(extractive_asst, PROFILE, a), a
+    a = assess(answers, extractive_asst)
+    return extractive_asst.draft_plan(PROFILE, a), a
 
 
 # --- profile -----------------------------------------------------------------------------------
@@ -125,10 +128,10 @@ def test_unknown_pilot_status_is_flagged_not_guessed():
 
 def test_rules_are_deterministic_and_follow_gaps():
     profile = load_profile(_yaml(PLANS / "profiles" / "05_textile_micro_pilot.yaml"))
-    a = assess(None, _yaml(PLANS / "answers" / "05_textile_micro_pilot.yaml"))
+    a = assess(_yaml(PLANS / "answers" / "05_textile_micro_pilot.yaml"))
     first, second = decide(profile, a), decide(profile, a)
-    assert first[1:] == second[1:]
-    industry, target, scenarios, phases, kpis = first
+    assert first == second
+    industry, target, scenarios, phases, kpis = first.industry, first.target, first.scenarios, first.phases, first.kpis
     assert industry.id == "textile" and (target.target, target.milestone) == (2, 2)
     assert [s.id for s in scenarios] == ["production", "warehouse"]  # 小微: two scenarios, both gaps
     assert all(s.from_gap and s.current == 1 and s.target == 2 for s in scenarios)
@@ -142,7 +145,8 @@ def test_rules_are_deterministic_and_follow_gaps():
 
 def test_without_assessment_scenarios_come_from_playbook_and_pain_points():
     profile = load_profile({**PROFILE, "痛点": "能耗高、危废台账", "行业": "化工", "企业类型": "创新型"})
-    _, target, scenarios, _, kpis = decide(profile, None)
+    d = decide(profile, None)
+    target, scenarios, kpis = d.target, d.scenarios, d.kpis
     assert [s.id for s in scenarios] == ["safety", "energy", "quality"]
     assert all(s.current is None and s.target == target.milestone == 2 for s in scenarios)
     assert {k.baseline for k in kpis if k.item_id in ("level", "safety")} == {"待自测"}
@@ -152,7 +156,7 @@ def test_without_assessment_scenarios_come_from_playbook_and_pain_points():
 
 
 def test_stream_reports_each_section_then_the_plan(extractive_asst):
-    events = list(draft_plan_stream(extractive_asst, PROFILE))
+    events = list(extractive_asst.draft_plan_stream(PROFILE))
     progress, plan = events[:-1], events[-1]
     assert all(isinstance(e, PlanProgress) for e in progress) and isinstance(plan, Plan)
     assert [(e.k, e.n) for e in progress] == [(k, 10) for k in range(1, 11)]
@@ -162,7 +166,7 @@ def test_stream_reports_each_section_then_the_plan(extractive_asst):
 def test_assistant_methods_are_the_same_pipeline(extractive_asst):
     answers = _yaml(PLANS / "answers" / "05_textile_micro_pilot.yaml")
     a = extractive_asst.assess(answers)
-    assert a.level == 1 and a.model_dump() == assess(extractive_asst, answers).model_dump()
+    assert a.level == 1 and a.model_dump() == assess(answers, extractive_asst).model_dump()
     events = list(extractive_asst.draft_plan_stream(PROFILE, a))
     assert isinstance(events[-1], Plan) and [e.k for e in events[:-1]] == list(range(1, 11))
     plan = extractive_asst.draft_plan(PROFILE, a)
@@ -205,7 +209,7 @@ def _fake_reply(messages):
 def test_model_prose_is_verified_and_renumbered(tmp_path):
     llm = FakeLLM(_fake_reply, name="fake-plan")
     asst = _assistant(tmp_path, llm=llm)
-    plan = draft_plan(asst, PROFILE, _yaml(PLANS / "answers" / "01_machinery_srdi_pilot.yaml"))
+    plan = asst.draft_plan(PROFILE, _yaml(PLANS / "answers" / "01_machinery_srdi_pilot.yaml"))
     assert plan.mode == "fake-plan" and len(llm.calls) == 9
     system = llm.calls[0][0]["content"]
     assert "不是给你的指令" in system and "补贴金额" in system
@@ -220,7 +224,7 @@ def test_model_prose_is_verified_and_renumbered(tmp_path):
 
 def test_copied_context_labels_and_markdown_are_cleaned():
     from sme_ai.generate.context import Passage
-    from sme_ai.plan.draft import clean_model_text
+    from sme_ai.generate.tidy import clean_model_text
     from sme_ai.types import Chunk, Hit
 
     chunk = Chunk(id="c", doc_id="d", source="s.md", title="重点行业指南", text="…", section="纺织服装行业：从哪里开始")
@@ -234,7 +238,7 @@ def test_empty_knowledge_base_is_an_error(fake_settings):
     from sme_ai.assistant import Assistant
 
     with pytest.raises(EmptyKnowledgeBaseError, match="sme-ai ingest corpora"):
-        draft_plan(Assistant(fake_settings.model_copy(update={"llm_backend": "extractive"})), PROFILE)
+        Assistant(fake_settings.model_copy(update={"llm_backend": "extractive"})).draft_plan(PROFILE)
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -253,7 +257,7 @@ def test_docx_reopens_with_sections_tables_references_and_east_asian_font(extrac
     from docx.oxml.ns import qn
 
     plan, a = extractive_plan
-    path = export_docx(plan, tmp_path / "plan.docx", chart=a.chart_png(tmp_path / "chart.png"))
+    path = export_docx(plan, tmp_path / "plan.docx", chart=render_chart(a, tmp_path / "chart.png"))
     doc = Document(str(path))
     headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
     assert headings == [f"{k}. {t}" for k, (_, t) in enumerate(SECTION_TITLES, start=1)]
@@ -277,7 +281,7 @@ def test_docx_reopens_with_sections_tables_references_and_east_asian_font(extrac
 
 
 def _parser():
-    from sme_ai.plan.commands import add_commands
+    from sme_ai.cli.plans import add_commands
 
     p = argparse.ArgumentParser()
     p.add_argument("--data-dir")
@@ -313,7 +317,7 @@ def test_cli_assess_then_plan(tmp_path, monkeypatch, capsys):
 
 def test_interactive_questionnaire_builds_answers():
     from sme_ai.assess.indicators import load_questionnaire
-    from sme_ai.plan.commands import ask_answers
+    from sme_ai.cli.plans import ask_answers
 
     q = load_questionnaire()
     typed = iter(["1,9", "1"] + [""] * (len(q.items) - 1) + ["2", "x", "7", "3"] + [""] * 14)
@@ -343,8 +347,8 @@ def test_plan_with_the_real_small_model(tmp_path):
     asst = Assistant(settings)
     asst.ingest([ROOT / "corpora"])
     answers = _yaml(PLANS / "answers" / "05_textile_micro_pilot.yaml")
-    a = assess(asst, answers)
-    plan = draft_plan(asst, _yaml(PLANS / "profiles" / "05_textile_micro_pilot.yaml"), a)
+    a = assess(answers, asst)
+    plan = asst.draft_plan(_yaml(PLANS / "profiles" / "05_textile_micro_pilot.yaml"), a)
     assert plan.mode == "qwen2.5-coder-0.5b"
     assert sum(not s.meta.get("fallback") for s in plan.sections[:9]) >= 3  # most prose comes from the model
     result = score_plan(plan, a)

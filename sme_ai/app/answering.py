@@ -34,12 +34,12 @@ def _cache_policy(question: str, history: list[tuple[str, str]]) -> tuple[bool, 
     """(look up, store). A standalone question is looked up and stored. A short question in a conversation is one
     the Assistant rewrites with the history; without a follow-up word ("那…呢", "它", "其中"…) it is most likely
     self-contained, so it may be served from the cache, but what the rewrite produces is never stored under it."""
-    from sme_ai.generate import answer as step
+    from sme_ai.question import has_follow_up_word, needs_rewrite
+    from sme_ai.text import normalize_text
 
-    if not step.needs_rewrite(question, history):
+    if not needs_rewrite(normalize_text(question), history):
         return True, True
-    marker = getattr(step, "_FOLLOW_UP", None)
-    return marker is not None and not marker.search(question), False
+    return not has_follow_up_word(question), False
 
 
 def _wait(flight) -> Iterator:
@@ -51,7 +51,7 @@ def _wait(flight) -> Iterator:
 
 def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = None, *, session_id: str = "",
                   log: bool = True) -> Iterator:
-    from sme_ai.generate.answer import check_question
+    from sme_ai.question import check_question
 
     t0 = time.perf_counter()
     question = check_question(question, ctx.asst.settings.max_question_chars)

@@ -18,7 +18,7 @@ _NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（�
 
 def cache_key(question: str, kb_version: int) -> str:
     """Traditional/simplified, full/half width, case, spaces and punctuation do not change the question."""
-    from sme_ai.ingest.normalize import normalize_text
+    from sme_ai.text import normalize_text
 
     return f"{kb_version}:{_NOISE.sub('', normalize_text(question).lower())}"
 

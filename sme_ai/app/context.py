@@ -1,5 +1,5 @@
 """What every handler needs, built once per process: the Assistant (its model behind the gate), the answer cache,
-the knowledge-base lock and the question log; `app` is the Assistant's own `Settings` (the web-app fields live
+the knowledge-base lock and the question log; `settings` is the Assistant's own `Settings` (the web-app fields live
 there too). Building it loads nothing; `warm_up` does."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sme_ai.app.cache import AnswerCache
 from sme_ai.app.gate import GatedLLM, GenerationGate
 from sme_ai.app.logbook import Logbook
 from sme_ai.app.rwlock import ReadWriteLock
+from sme_ai.assistant import Assistant
 from sme_ai.config import Settings
 
 log = logging.getLogger(__name__)
@@ -18,19 +19,19 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AppContext:
-    asst: object  # sme_ai.assistant.Assistant
+    asst: Assistant
     cache: AnswerCache
     gate: GenerationGate
     kb_lock: ReadWriteLock
     log: Logbook
 
     @property
-    def app(self) -> Settings:
+    def settings(self) -> Settings:
         return self.asst.settings
 
     @property
     def uploads_dir(self):
-        return self.app.app_folder / "uploads"
+        return self.settings.app_folder / "uploads"
 
     def warm_up(self) -> None:
         """Load the embedder, the knowledge base and the model now, so the first trainee does not wait for them."""
@@ -40,10 +41,8 @@ class AppContext:
             llm.inner  # noqa: B018
 
 
-def build_context(settings: Settings | None = None, *, embedder=None, llm=None) -> AppContext:
+def build_app_context(settings: Settings | None = None, *, embedder=None, llm=None) -> AppContext:
     """`llm`: an LLM object to use (tests); otherwise the one the settings name, loaded on first use."""
-    from sme_ai.assistant import Assistant
-
     settings = settings or Settings()
     gate = GenerationGate(settings.max_wait_s)
     if llm is not None:
@@ -51,9 +50,7 @@ def build_context(settings: Settings | None = None, *, embedder=None, llm=None) 
     elif settings.llm_backend == "extractive":
         gated = None
     else:
-        from sme_ai.generate.llm import make_llm
-
-        gated = GatedLLM(lambda: make_llm(settings), gate, name=settings.llm_model)
+        gated = GatedLLM(lambda: Assistant.load_llm(settings), gate, name=settings.llm_model)
     asst = Assistant(settings, embedder=embedder, llm=gated)
     return AppContext(asst=asst, cache=AnswerCache(settings.cache_size), gate=gate, kb_lock=ReadWriteLock(),
                       log=Logbook(settings.app_folder))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sme_ai.app import render
-from sme_ai.app.settings import UPLOAD_TYPES
+from sme_ai.app.uploads import UPLOAD_TYPES
 from sme_ai.app.uploads import UploadRejectedError, safe_name, store_upload
 from sme_ai.errors import SmeAiError
 
@@ -23,7 +23,7 @@ class AdminTokenError(SmeAiError):
 
 
 def check_admin(ctx, token: str | None) -> None:
-    expected = ctx.app.admin_token
+    expected = ctx.settings.admin_token
     if expected and not hmac.compare_digest((token or "").encode(), expected.encode()):
         raise AdminTokenError()
 
@@ -58,7 +58,7 @@ def upload(ctx, files: list[str | Path] | None, token: str = "", progress: Progr
     stored, lines = {}, []
     for f, name in zip(files, names):
         try:
-            s = store_upload(f, name, ctx.uploads_dir, allowed=UPLOAD_TYPES, max_bytes=ctx.app.max_upload_bytes)
+            s = store_upload(f, name, ctx.uploads_dir, allowed=UPLOAD_TYPES, max_bytes=ctx.settings.max_upload_bytes)
             stored[str(s.path)] = s.name
         except UploadRejectedError as e:
             lines.append(f"- ❌ {render.esc_md(safe_name(name))}：{render.esc_md(_reason(e))}")

@@ -13,16 +13,16 @@ import sys
 log = logging.getLogger("sme_ai.app")
 
 
-def configure_queue(demo, app) -> None:
+def configure_queue(demo, settings) -> None:
     """Chat requests run concurrently (their retrieval and cache hits are cheap); the model itself is serialised by
     the gate; other events default to a few at a time; knowledge-base writes have their own limit of one."""
-    demo.queue(max_size=app.queue_max, default_concurrency_limit=4, status_update_rate="auto")
+    demo.queue(max_size=settings.queue_max, default_concurrency_limit=4, status_update_rate="auto")
 
 
 def launch(ctx, *, prevent_thread_lock: bool = False, quiet: bool = False):
     from sme_ai.app.ui import CSS, build_app, theme
 
-    app = ctx.app
+    app = ctx.settings  # the web-app fields of the one Settings
     demo = build_app(ctx)
     configure_queue(demo, app)
     demo.launch(
@@ -35,7 +35,7 @@ def launch(ctx, *, prevent_thread_lock: bool = False, quiet: bool = False):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sme_ai.app.context import build_context
+    from sme_ai.app.context import build_app_context
     from sme_ai.config import Settings
     from sme_ai.errors import SmeAiError
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "share": args.share or None}.items() if v}
     try:
         settings = Settings(**overrides)
-        ctx = build_context(settings)
+        ctx = build_app_context(settings)
         if not args.no_warm_up:
             log.info("loading the embedder, the knowledge base and the model…")
             ctx.warm_up()

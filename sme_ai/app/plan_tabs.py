@@ -1,25 +1,14 @@
 """The 数字化水平自评 and 改造方案 tabs (Gradio), over the plain handlers in `planning.py`."""
 
-import importlib.util
-
 from sme_ai.app import planning, render
 from sme_ai.app.session import ensure
 from sme_ai.errors import SmeAiError
-
-
-def available() -> bool:
-    return importlib.util.find_spec("sme_ai.plan.api") is not None
 
 
 def build(ctx, session, tabs) -> None:
     """Both tabs, inside the page's gr.Tabs; the assessment's result carries over into the plan tab."""
     import gradio as gr
 
-    if not available():
-        for label, tab_id in (("数字化水平自评", "assess"), ("改造方案", "plan")):
-            with gr.Tab(label, id=tab_id):
-                gr.Markdown("此功能需要 `sme_ai.plan` 模块，当前版本尚未安装。")
-        return
     with gr.Tab("数字化水平自评", id="assess"):
         carry = _assess_tab(ctx, session)
     with gr.Tab("改造方案", id="plan") as plan_tab:
@@ -35,7 +24,7 @@ def build(ctx, session, tabs) -> None:
 def _assess_tab(ctx, session):
     import gradio as gr
 
-    q = planning.api().questionnaire()
+    q = ctx.asst.questionnaire()
     gr.Markdown(f"### {render.esc_md(q.title)}\n{render.esc_md(q.reading)}\n\n"
                 "逐项选择贵企业的实际情况（不确定的可以留空，按 0 分计），然后点击“计算评测结果”。")
     item_ids, item_inputs = [], []
@@ -80,7 +69,7 @@ def _assess_tab(ctx, session):
 
 def _plan_tab(ctx, session):
     import gradio as gr
-    from sme_ai.plan.profile import industry_choices, tier_choices
+    from sme_ai.plan.catalog import industry_choices, tier_choices
 
     gr.Markdown("### 企业信息\n填写后点击“生成改造方案”。方案逐节生成，每一节都引用政策资料；是否为试点城市请按实际情况填写。")
     summary = gr.Markdown(planning.assessment_summary(None), elem_id="plan-assessment")

@@ -1,4 +1,4 @@
-"""The 数字化水平自评 and 改造方案 tabs as plain functions over `sme_ai.plan.api` (no gradio here)."""
+"""The 数字化水平自评 and 改造方案 tabs as plain functions over the Assistant (no gradio here)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,6 @@ EXAMPLE_PROFILE = {
     "systems": "财务软件、Excel 排产", "pain_points": "设备利用率低、交期不准", "goals": "设备联网、生产排程数字化",
     "budget_wan": "20-50", "time_frame_months": 12,
 }
-
-
-def api():
-    from sme_ai.plan import api as plan_api
-
-    return plan_api
 
 
 def safe_markdown(text: str) -> str:
@@ -58,11 +52,14 @@ def answers_from_form(item_ids: list[str], item_values: list, scenario_ids: list
 def assess(ctx, session: Session | None, answers: dict) -> tuple[str, Path | None, Session]:
     """(result Markdown, chart PNG, session). The assessment is kept in the session for the plan tab."""
     session = ensure(session)
+    from sme_ai.assess.chart import render_chart
+    from sme_ai.assess.report import render_markdown
+
     with ctx.kb_lock.read():
-        a = api().assess(ctx.asst, answers)
+        a = ctx.asst.assess(answers)
     session.assessment = a
-    chart = a.chart_png(session.workdir() / f"assessment-{time.strftime('%H%M%S')}.png")
-    return safe_markdown(a.to_markdown()), chart, session
+    chart = render_chart(a, session.workdir() / f"assessment-{time.strftime('%H%M%S')}.png")
+    return safe_markdown(render_markdown(a)), chart, session
 
 
 def assessment_summary(session: Session | None) -> str:
@@ -113,7 +110,7 @@ def draft(ctx, session: Session | None, values: list | tuple, use_assessment: bo
     yield PlanView(render.status_markdown("search", "正在分析企业信息…"))
     plan, t0 = None, time.perf_counter()
     try:
-        for event in pump(api().draft_plan_stream(ctx.asst, profile, assessment), ctx.gate):
+        for event in pump(ctx.asst.draft_plan_stream(profile, assessment), ctx.gate):
             if isinstance(event, Waiting):
                 yield PlanView(render.status_markdown("wait", f"排队等待模型：前面还有 {event.ahead} 个请求"))
             elif hasattr(event, "k") and hasattr(event, "n"):
@@ -131,10 +128,11 @@ def draft(ctx, session: Session | None, values: list | tuple, use_assessment: bo
         return
     folder = session.workdir()
     stem = f"改造方案-{_slug(plan.profile.name or plan.industry)}-{time.strftime('%Y%m%d-%H%M%S')}"
-    chart = None
-    if assessment is not None:
-        chart = assessment.chart_png(folder / f"{stem}.png")
-    docx = api().export_docx(plan, folder / f"{stem}.docx", chart=chart)
-    md = api().export_markdown(plan, folder / f"{stem}.md")
+    from sme_ai.assess.chart import render_chart
+    from sme_ai.plan.export import export_docx, export_markdown, render_markdown
+
+    chart = render_chart(assessment, folder / f"{stem}.png") if assessment is not None else None
+    docx = export_docx(plan, folder / f"{stem}.docx", chart=chart)
+    md = export_markdown(plan, folder / f"{stem}.md")
     done = render.status_markdown("done", f"方案已生成（{len(plan.sections)} 节，用时 {time.perf_counter() - t0:.0f} 秒），可下载 DOCX 或 Markdown")
-    yield PlanView(done, safe_markdown(plan.to_markdown()), [str(docx), str(md)])
+    yield PlanView(done, safe_markdown(render_markdown(plan)), [str(docx), str(md)])

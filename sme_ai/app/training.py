@@ -12,7 +12,7 @@ from sme_ai.app import render
 from sme_ai.app.answering import answer_once
 from sme_ai.app.knowledge import check_admin
 from sme_ai.app.session import Session, ensure
-from sme_ai.app.settings import QUESTION_LIST_TYPES
+from sme_ai.app.uploads import QUESTION_LIST_TYPES
 from sme_ai.app.uploads import check_upload
 from sme_ai.errors import SmeAiError
 
@@ -34,11 +34,11 @@ def answer_list(ctx, session: Session | None, path: str | Path | None, fmt: str 
         return render.status_markdown("error", "请先上传问题清单（txt/csv/xlsx/jsonl）"), None
     path = Path(path)
     try:
-        check_upload(path, path.name, allowed=QUESTION_LIST_TYPES, max_bytes=ctx.app.max_upload_bytes)
+        check_upload(path, path.name, allowed=QUESTION_LIST_TYPES, max_bytes=ctx.settings.max_upload_bytes)
         questions = read_questions(path)
     except SmeAiError as e:
         return render.status_markdown("error", str(e).replace(str(path), path.name)), None
-    limit = ctx.app.max_batch_questions
+    limit = ctx.settings.max_batch_questions
     note = f"（清单共 {len(questions)} 题，只回答前 {limit} 题）" if len(questions) > limit else ""
     questions = questions[:limit]
     records, cached, t0 = [], 0, time.perf_counter()

@@ -7,7 +7,7 @@ Queue design: the chat event runs many requests at once
 
 from sme_ai.app import chat, knowledge, plan_tabs, render, training
 from sme_ai.app.session import close_session, ensure
-from sme_ai.app.settings import QUESTION_LIST_TYPES
+from sme_ai.app.uploads import QUESTION_LIST_TYPES
 from sme_ai.errors import SmeAiError
 
 TITLE = "中小企业数字化转型助手"
@@ -87,7 +87,7 @@ def _chat_tab(ctx, session):
             yield view.messages, view.evidence, view.status, view.session, ""
 
     outputs = [bot, evidence, status, session, question]
-    common = dict(concurrency_limit=ctx.app.chat_concurrency, concurrency_id="chat", show_progress="minimal")
+    common = dict(concurrency_limit=ctx.settings.chat_concurrency, concurrency_id="chat", show_progress="minimal")
     send.click(on_ask, [question, session], outputs, api_name="ask", **common)
     question.submit(on_ask, [question, session], outputs, api_visibility="private", **common)
 
@@ -124,8 +124,8 @@ def _kb_tab(ctx, notice):
     import gradio as gr
 
     gr.Markdown("### 知识库资料\n支持 PDF、DOCX、Markdown、TXT、HTML；单个文件不超过 "
-                f"{ctx.app.max_upload_mb:g} MB。扫描版 PDF 需先做文字识别（OCR）。")
-    token = gr.Textbox(label="管理员口令", type="password", visible=bool(ctx.app.admin_token), elem_id="kb-token")
+                f"{ctx.settings.max_upload_mb:g} MB。扫描版 PDF 需先做文字识别（OCR）。")
+    token = gr.Textbox(label="管理员口令", type="password", visible=bool(ctx.settings.admin_token), elem_id="kb-token")
     # no file_types here: Gradio would refuse a whole mixed batch; the handler checks each file and says which failed
     files = gr.File(label="选择文件（可多选）", file_count="multiple", elem_id="kb-files")
     upload = gr.Button("上传并加入知识库", variant="primary", elem_id="kb-upload")
@@ -196,7 +196,7 @@ def _training_tab(ctx, session):
               concurrency_id="batch")
 
     gr.Markdown("### 学员提问统计\n本站学员最常问的问题，以及资料中找不到答案的问题（知识缺口），可导出。")
-    token = gr.Textbox(label="管理员口令", type="password", visible=bool(ctx.app.admin_token))
+    token = gr.Textbox(label="管理员口令", type="password", visible=bool(ctx.settings.admin_token))
     refresh = gr.Button("刷新统计")
     top = gr.Dataframe(_table([], training.STAT_HEADERS), label="最常问的问题", datatype="str", interactive=False,
                        wrap=True)

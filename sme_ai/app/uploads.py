@@ -16,6 +16,8 @@ from pathlib import Path
 
 from sme_ai.errors import IngestError
 
+UPLOAD_TYPES = (".pdf", ".docx", ".md", ".txt", ".html", ".htm")  # documents for the knowledge base
+QUESTION_LIST_TYPES = (".txt", ".csv", ".xlsx", ".jsonl")  # question lists for the trainer view
 _UNSAFE = re.compile(r"[^\w.\-]+")  # \w is Unicode-aware: Chinese names stay readable
 _MAGIC = {".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",)}
 

@@ -8,11 +8,21 @@ still open, until the score line is reached. Both follow the level rules of the 
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from sme_ai.assess.indicators import Questionnaire, level_name
-from sme_ai.assess.model import Assessment, Evidence, Gap, ScenarioLevel
+from sme_ai.assess.model import Assessment, Gap, GapEvidence, ScenarioLevel
+from sme_ai.text import split_sentences
+from sme_ai.types import Hit
 
 _DOC_TYPES = ["indicators", "playbook"]
+
+
+class Searcher(Protocol):
+    """What the gap evidence needs from the knowledge base (the Assistant is one)."""
+
+    def search(self, query: str, k: int | None = None, *, filters: dict[str, list[str]] | None = None,
+               mode: str = "hybrid") -> list[Hit]: ...
 
 
 def _scenario_gap(q: Questionnaire, s: ScenarioLevel, target: int) -> Gap:
@@ -85,8 +95,6 @@ def _keys(gap: Gap) -> list[str]:
 
 
 def _quote(text: str, keys: list[str], gap: Gap) -> str:
-    from sme_ai.ingest.chunk import split_sentences
-
     sentences = [s.strip() for s in split_sentences(text) if s.strip()]
     current = _level_of(gap.current) if gap.kind == "scenario" else 0
     if current >= 1:  # prefer the playbook's "一级→二级：…" line for the step this scenario needs next
@@ -106,9 +114,9 @@ def _level_of(name: str) -> int:
     return next((k for k, v in LEVEL_NAMES.items() if v == name), 0)
 
 
-def evidence_for(asst, gap: Gap) -> Evidence | None:
+def evidence_for(searcher: Searcher, gap: Gap) -> GapEvidence | None:
     """The first hit for the gap's query that names the scenario or item; None when nothing names it."""
-    hits = asst.search(gap.query, k=5, filters={"doc_type": _DOC_TYPES}) or asst.search(gap.query, k=5)
+    hits = searcher.search(gap.query, k=5, filters={"doc_type": _DOC_TYPES}) or searcher.search(gap.query, k=5)
     keys = _keys(gap)
     named = [h for h in hits if any(k in h.chunk.section or k in h.chunk.text for k in keys)]
     if gap.kind == "scenario":  # the scenario's own section (playbook step or level description) first
@@ -116,9 +124,9 @@ def evidence_for(asst, gap: Gap) -> Evidence | None:
     if not named:
         return None
     c = named[0].chunk
-    return Evidence(source=c.source, title=c.title, section=c.section, quote=_quote(c.text, keys, gap),
+    return GapEvidence(source=c.source, title=c.title, section=c.section, quote=_quote(c.text, keys, gap),
                     chunk_id=c.id, page=c.page)
 
 
-def attach_evidence(asst, gaps: list[Gap]) -> list[Gap]:
-    return [g.model_copy(update={"evidence": evidence_for(asst, g)}) for g in gaps]
+def attach_evidence(searcher: Searcher, gaps: list[Gap]) -> list[Gap]:
+    return [g.model_copy(update={"evidence": evidence_for(searcher, g)}) for g in gaps]

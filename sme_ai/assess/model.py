@@ -1,8 +1,8 @@
-"""The assessment result (pydantic: it is an edge value, read by forms, files and the plan drafter)."""
+"""The assessment result (pydantic: it is an edge value, read by forms, files and the plan drafter). Renderers
+(`report.render_markdown`, `chart.render_chart`) take it; it imports none of them."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
@@ -44,7 +44,7 @@ class ScenarioLevel(BaseModel):
     answered: bool = True
 
 
-class Evidence(BaseModel):
+class GapEvidence(BaseModel):
     """The corpus passage that backs a gap, found through `Assistant.search`."""
 
     source: str
@@ -66,7 +66,7 @@ class Gap(BaseModel):
     constraint: bool = False
     detail: str
     query: str = ""
-    evidence: Evidence | None = None
+    evidence: GapEvidence | None = None
 
 
 class LevelCheck(BaseModel):
@@ -114,13 +114,3 @@ class Assessment(BaseModel):
 
     def gap_scenarios(self) -> list[str]:
         return [g.id for g in self.gaps if g.kind == "scenario"]
-
-    def to_markdown(self) -> str:
-        from sme_ai.assess.report import render_markdown
-
-        return render_markdown(self)
-
-    def chart_png(self, path: Path | str) -> Path:
-        from sme_ai.assess.chart import render_chart
-
-        return render_chart(self, Path(path))

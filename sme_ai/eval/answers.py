@@ -10,7 +10,7 @@ import re
 
 from sme_ai.eval.dataset import EvalItem
 from sme_ai.generate.verify import is_supported, numbers_in
-from sme_ai.ingest.normalize import normalize_text
+from sme_ai.text import normalize_text
 
 
 _HONEST = re.compile(r"不实|误传|没有.{0,6}依据|未.{0,4}(核实|证实)|并无|不存在|资料未给出|未提及")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sme_ai.assess.model import Assessment
 from sme_ai.generate.verify import is_supported, numbers_in
+from sme_ai.plan.export import render_markdown
 from sme_ai.plan.model import SECTION_TITLES, Plan
 
 POLICY = re.compile(r"行动方案|城市试点|试点城市|试点地区|政策|补助|补贴|贴息|信贷|增信|财政|工信部|工信厅|〔\d{4}〕|"
@@ -75,14 +76,15 @@ def money_supported(plan: Plan) -> dict:
     own = plan.profile
     figures = [own.revenue_wan] + ([own.budget_wan.min, own.budget_wan.max] if own.budget_wan else [])
     owner = {f"{v:g}万元" for v in figures}
-    text = plan.to_markdown().split("## 10.")[0]
+    text = render_markdown(plan).split("## 10.")[0]
     bad = [m for m in dict.fromkeys(_MONEY.findall(text.replace(" ", "")))
            if not is_supported(m, refs) and m not in owner]
     return _check(not bad, bad)
 
 
 def scenarios_consistent(plan: Plan, assessment: Assessment | None) -> dict:
-    from sme_ai.plan.rules import find_industry, pain_scenarios
+    from sme_ai.plan.catalog import find_industry
+    from sme_ai.plan.rules import pain_scenarios
 
     p = plan.profile
     industry = find_industry(p.industry, p.industry_detail)
@@ -102,7 +104,7 @@ def scenarios_consistent(plan: Plan, assessment: Assessment | None) -> dict:
 
 
 def targets_consistent(plan: Plan, assessment: Assessment | None) -> dict:
-    from sme_ai.plan.rules import find_tier
+    from sme_ai.plan.catalog import find_tier
 
     t, tier = plan.target, find_tier(plan.profile.tier)
     floor = tier.floor_pilot if plan.profile.pilot_city else tier.floor_other
@@ -138,7 +140,7 @@ def kpis_tied(plan: Plan) -> dict:
 
 
 def references_valid(plan: Plan) -> dict:
-    text = plan.to_markdown().split("## 10.")[0]
+    text = render_markdown(plan).split("## 10.")[0]
     used = {int(m) for m in _MARK.findall(text)}
     numbers = {r.n for r in plan.references}
     return _check(used <= numbers and numbers <= used, {"dangling": sorted(used - numbers), "unused": sorted(numbers - used)})

@@ -1,44 +1,35 @@
-"""The answering steps that Assistant.stream calls in order: guard, rewrite, gate, prompt, verify, cite."""
+"""The answering steps that `Assistant.stream` calls in order: rewrite, gate, prompt, cite, and the two endings
+(a grounded answer or a refusal). Plan sections use `section_messages` and the same endings' citation step."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from sme_ai.errors import EmptyQuestionError, QuestionTooLongError
-from sme_ai.generate.context import Passage, render_context
+from sme_ai.generate.compose import Composed
+from sme_ai.generate.context import CAUTION_MARK, Passage, render_context
 from sme_ai.generate.llm import LLM, Message, complete
 from sme_ai.generate.prompts import load_prompt
 from sme_ai.generate.verify import Verified
-from sme_ai.ingest.normalize import is_english, normalize_text  # noqa: F401  (is_english: re-exported for callers)
-from sme_ai.types import Citation, Hit
+from sme_ai.question import needs_rewrite
+from sme_ai.text import bigrams, normalize_text
+from sme_ai.types import Answer, Citation, Hit
 
-_FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|其中|它|这个|这|该|此|同样|and|what about|how about)|[呢吗]？?$|它|其|这个|那个|上述", re.I)
-CAUTION_MARK = "待核实"
-
-
-def check_question(question: str, limit: int) -> str:
-    q = (question or "").strip()
-    if not q:
-        raise EmptyQuestionError()
-    if len(q) > limit:
-        raise QuestionTooLongError(len(q), limit)
-    return q
+History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
 
 
-def needs_rewrite(question: str, history: list[tuple[str, str]] | None) -> bool:
-    return bool(history) and (len(normalize_text(question)) <= 12 or bool(_FOLLOW_UP.search(question)))
-
-
-def rewrite_question(question: str, history: list[tuple[str, str]], llm: LLM | None, prompts_dir: Path | None) -> str:
-    """A follow-up such as "那小微企业呢？" becomes a standalone question. Without a model: prefix the last question."""
-    last_q = history[-1][0]
+def standalone_question(question: str, history: History | None, llm: LLM | None, prompts_dir: Path | None) -> str:
+    """A follow-up such as "那小微企业呢？" becomes a standalone question (normalised); any other question is
+    returned as it is. Without a model: the last question, then this one."""
+    if not needs_rewrite(question, history):
+        return question
+    last_q = normalize_text(history[-1][0])
     if llm is None:
         return f"{last_q} {question}"
     turns = "\n".join(f"用户：{q}\n助手：{a[:120]}" for q, a in history[-2:])
     prompt = load_prompt("rewrite", prompts_dir).format(history=turns, question=question)
     out = complete(llm, [{"role": "user", "content": prompt}], max_tokens=60, stop=["\n"]).strip()
-    out = re.sub(r"^(独立问题|问题)[:：]\s*", "", out)
+    out = normalize_text(re.sub(r"^(独立问题|问题)[:：]\s*", "", out))
     # a rewrite must stay a question about the same thing; otherwise fall back to the plain prefix
     return out if 4 <= len(out) <= 200 and not out.startswith("资料") else f"{last_q} {question}"
 
@@ -63,11 +54,16 @@ def build_messages(question: str, passages: list[Passage], prompts_dir: Path | N
     return [{"role": "system", "content": load_prompt("system", prompts_dir)}, {"role": "user", "content": user}]
 
 
-def best_quote(passage: Passage, answer_text: str) -> str:
-    from sme_ai.generate.context import _bigrams
+def section_messages(title: str, question: str, facts: str, passages: list[Passage], prompts_dir: Path | None,
+                     max_chars: int = 200) -> list[Message]:
+    user = load_prompt("plan_section", prompts_dir).format(
+        facts=facts, context=render_context(passages), section=title, question=question, max_chars=max_chars)
+    return [{"role": "system", "content": load_prompt("plan_system", prompts_dir)}, {"role": "user", "content": user}]
 
-    ab = _bigrams(answer_text)
-    return max(passage.sentences, key=lambda s: len(ab & _bigrams(s)), default=passage.text).strip()
+
+def best_quote(passage: Passage, answer_text: str) -> str:
+    ab = bigrams(answer_text)
+    return max(passage.sentences, key=lambda s: len(ab & bigrams(s)), default=passage.text).strip()
 
 
 def citations_for(verified: Verified, passages: list[Passage]) -> tuple[Citation, ...]:
@@ -85,3 +81,26 @@ def needs_caution(citations: tuple[Citation, ...], passages: list[Passage]) -> b
     """A cited passage marked 待核实, or a cited chunk from a C-graded document whose quote is marked."""
     by_n = {p.n: p for p in passages}
     return any(CAUTION_MARK in c.quote or CAUTION_MARK in by_n[c.n].text for c in citations)
+
+
+def grounded_answer(question: str, standalone: str, composed: Composed, passages: list[Passage], hits: list[Hit], *,
+                    model: str, timings: dict, prompts_dir: Path | None) -> Answer:
+    """The verified text with its citations, and the caution note when a cited passage is not yet verified."""
+    citations = citations_for(composed.verified, passages)
+    text, meta = composed.verified.text, {"standalone_question": standalone, **composed.meta}
+    if needs_caution(citations, passages):
+        text += "\n\n" + load_prompt("caution", prompts_dir)
+        meta["caution"] = True
+    return Answer(question=question, text=text, citations=citations, refused=False, model=model, timings=timings,
+                  hits=tuple(hits), meta=meta)
+
+
+def refusal(question: str, hits: list[Hit], *, english: bool, model: str, timings: dict, reason: str,
+            prompts_dir: Path | None) -> Answer:
+    """The fixed "the documents don't say", with the closest passages to look at."""
+    text = load_prompt("refusal_en" if english else "refusal", prompts_dir)
+    if hits:
+        head = "You may want to look at:" if english else "您可以参考以下相关内容："
+        text += "\n\n" + head + "\n" + "\n".join(f"- 《{h.chunk.title}》{h.chunk.section}" for h in hits[:3])
+    return Answer(question=question, text=text, refused=True, model=model, timings=timings, hits=tuple(hits),
+                  meta={"refusal_reason": reason})

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sme_ai.index.tokenize import tokenize
-from sme_ai.ingest.chunk import split_sentences
+from sme_ai.text import bigrams, split_sentences, tokenize
 from sme_ai.types import Hit
 
-_NUMERIC_Q = re.compile(r"多少|几[个项家年月条级]|比例|比率|目标|金额|数量|多长|多高|文号|哪一年|何时|什么时候|how (many|much)|percent|rate|number|when", re.I)
+NUMERIC_QUESTION = re.compile(r"多少|几[个项家年月条级]|比例|比率|目标|金额|数量|多长|多高|文号|哪一年|何时|什么时候|how (many|much)|percent|rate|number|when", re.I)
 _HAS_NUM = re.compile(r"\d")
 # text that tries to instruct the assistant: a passage containing it is not evidence, whatever else it says
 INJECTION = re.compile(
@@ -38,15 +37,10 @@ class Passage:
         return f"《{c.title}》" + (f"{c.section}" if c.section else "")
 
 
-def _bigrams(text: str) -> set[str]:
-    t = re.sub(r"\s+", "", text)
-    return {t[i : i + 2] for i in range(len(t) - 1)}
-
-
 def sentence_score(question_tokens: set[str], question_bigrams: set[str], sentence: str, numeric: bool) -> float:
     toks = set(tokenize(sentence))
     overlap = len(question_tokens & toks)
-    bi = len(question_bigrams & _bigrams(sentence)) / (1 + len(question_bigrams))
+    bi = len(question_bigrams & bigrams(sentence)) / (1 + len(question_bigrams))
     return overlap + 2.0 * bi + (0.5 if numeric and _HAS_NUM.search(sentence) else 0.0)
 
 
@@ -55,7 +49,7 @@ def select_sentences(question: str, text: str, budget: int) -> list[str]:
     sentences = [s.strip() for s in split_sentences(text) if s.strip()]
     if not sentences:
         return []
-    qt, qb, numeric = set(tokenize(question)), _bigrams(question), bool(_NUMERIC_Q.search(question))
+    qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
     ranked = sorted(range(len(sentences)), key=lambda i: -sentence_score(qt, qb, sentences[i], numeric))
     chosen: list[int] = []
     used = 0
@@ -69,7 +63,8 @@ def select_sentences(question: str, text: str, budget: int) -> list[str]:
     return [sentences[i] for i in sorted(chosen)]
 
 
-def build_context(question: str, hits: list[Hit], *, budget_chars: int = 600, max_passages: int = 4) -> list[Passage]:
+def compact_context(question: str, hits: list[Hit], *, budget_chars: int = 600, max_passages: int = 4) -> list[Passage]:
+    """The passages of the prompt: the best sentences of the first `max_passages` hits, numbered from 1."""
     passages: list[Passage] = []
     seen: set[str] = set()
     hits = hits[:max_passages]
@@ -87,3 +82,28 @@ def build_context(question: str, hits: list[Hit], *, budget_chars: int = 600, ma
 
 def render_context(passages: list[Passage]) -> str:
     return "\n".join(f"[{p.n}] {p.label}：{p.text}" for p in passages)
+
+
+CAUTION_MARK = "待核实"
+
+
+def _line_of(sentence: str, text: str) -> str:
+    return next((line for line in text.splitlines() if sentence[:20] in line), "")
+
+
+def prose_passages(passages: list[Passage]) -> list[Passage]:
+    """Sentences fit for written prose (plan sections): no lead-ins ending in a colon, no quoted rumours (误传),
+    and a sentence cut from a line marked （待核实） keeps the mark. Renumbered from 1."""
+    out = []
+    for p in passages:
+        kept = []
+        for s in p.sentences:
+            core = s.strip()
+            if not core or core.rstrip("\n").endswith(("：", ":")) or "误传" in core or "此说不实" in core:
+                continue
+            if CAUTION_MARK not in core and CAUTION_MARK in _line_of(core, p.hit.chunk.text):
+                core = re.sub(r"([。；;]?)$", r"（待核实）\1", core.rstrip("\n"), count=1)
+            kept.append(core)
+        if kept:
+            out.append(Passage(n=len(out) + 1, hit=p.hit, sentences=tuple(kept)))
+    return out

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from sme_ai.generate.context import Passage, _bigrams, _NUMERIC_Q, sentence_score
-from sme_ai.index.tokenize import tokenize
+from sme_ai.generate.context import NUMERIC_QUESTION, Passage, sentence_score
+from sme_ai.text import bigrams, tokenize
 
 
 def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 3, english: bool = False) -> str:
-    qt, qb, numeric = set(tokenize(question)), _bigrams(question), bool(_NUMERIC_Q.search(question))
+    qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
     scored = []
     for p in passages:
         for s in p.sentences:

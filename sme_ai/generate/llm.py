@@ -1,4 +1,4 @@
-"""The LLM Protocol (one required method, `stream`), a scripted fake, and the factory dict that picks a backend."""
+"""The LLM Protocol (one required method, `stream`), its helpers and a scripted fake. Backends: `backends.py`."""
 
 from __future__ import annotations
 
@@ -41,30 +41,3 @@ class FakeLLM:
         text, _ = apply_stop(self._reply(messages)[:max_tokens], stop)
         for i in range(0, len(text), 3):
             yield text[i : i + 3]
-
-
-def make_llm(settings) -> LLM | None:
-    """Settings → LLM through a plain dict of factories; None for the extractive mode (no model)."""
-
-    def llama():
-        from sme_ai import models
-        from sme_ai.generate.llama_cpp_backend import LlamaCppLLM
-
-        path = models.resolve(settings.llm_model, settings.home)
-        return LlamaCppLLM(path, name=settings.llm_model, n_threads=settings.n_threads, n_ctx=settings.n_ctx)
-
-    def transformers():
-        from sme_ai.generate.transformers_backend import TransformersLLM, resolve_folder
-
-        return TransformersLLM(resolve_folder(settings), name=settings.llm_model)
-
-    def openai():
-        from sme_ai.generate.openai_backend import OpenAICompatLLM
-
-        return OpenAICompatLLM(settings.openai_base_url, settings.openai_model or settings.llm_model,
-                               api_key=settings.openai_api_key, timeout=settings.openai_timeout)
-
-    factories: dict[str, Callable[[], LLM | None]] = {
-        "llama-cpp": llama, "transformers": transformers, "openai": openai, "extractive": lambda: None,
-    }
-    return factories[settings.llm_backend]()

@@ -1,4 +1,4 @@
-"""Prompt templates live as files in prompts/ and are loaded by name."""
+"""Prompt templates live as files (the shipped `prompts/`, or a folder of your own) and are loaded by name."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sme_ai.errors import SmeAiError
-
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "prompts"
+from sme_ai.resources import prompts_dir
 
 
 class PromptNotFoundError(SmeAiError):
@@ -21,7 +20,7 @@ def _read(path: Path) -> str:
 
 
 def load_prompt(name: str, folder: Path | None = None) -> str:
-    folder = Path(folder) if folder else DEFAULT_DIR
+    folder = Path(folder) if folder else prompts_dir()
     path = folder / f"{name}.txt"
     if not path.is_file():
         raise PromptNotFoundError(name, folder)

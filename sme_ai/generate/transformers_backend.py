@@ -1,13 +1,13 @@
-"""transformers on a local model folder (the path for GPU servers and fine-tuning), streamed with
-TextIteratorStreamer. The catalog can produce such a folder from a GGUF once (`sme-ai models convert NAME`):
-transformers dequantises the GGUF, and the weights are saved by hand as bf16 safetensors."""
+"""transformers on a local model folder (config.json, tokenizer and safetensors: the path for GPU servers and
+fine-tuning), streamed with TextIteratorStreamer."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from sme_ai.errors import MissingExtraError, ModelNotFetchedError
+from sme_ai.errors import MissingExtraError, ModelFolderMissingError
+from sme_ai.generate.llm import apply_stop
 
 
 def folder_for(name: str, home: Path) -> Path:
@@ -20,34 +20,9 @@ def resolve_folder(settings) -> Path:
     if settings.llm_model in models.CATALOG:
         folder = folder_for(settings.llm_model, settings.home)
         if not (folder / "config.json").is_file():
-            raise ModelNotFetchedError(f"{settings.llm_model} (transformers folder; run `sme-ai models convert "
-                                       f"{settings.llm_model}`)", folder)
+            raise ModelFolderMissingError(settings.llm_model, folder)
         return folder
     return Path(settings.llm_model).expanduser()
-
-
-def convert_gguf(gguf: Path, out: Path) -> Path:
-    """Dequantise a GGUF with transformers and save config, tokenizer and bf16 safetensors into `out`."""
-    try:
-        import torch
-        from safetensors.torch import save_model
-        from transformers import AutoModelForCausalLM, AutoTokenizer
-    except ImportError as e:
-        raise MissingExtraError(e.name or "transformers", "transformers") from e
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
-    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.bfloat16)
-    model.config.save_pretrained(tmp)  # save_pretrained refuses a GGUF-loaded model; write the parts by hand
-    model.generation_config.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    save_model(model, str(tmp / "model.safetensors"))
-    if out.exists():
-        import shutil
-
-        shutil.rmtree(out)
-    tmp.rename(out)
-    return out
 
 
 class TransformersLLM:
@@ -67,8 +42,6 @@ class TransformersLLM:
 
     def stream(self, messages, *, max_tokens=256, temperature=0.0, stop=None):
         from transformers import TextIteratorStreamer
-
-        from sme_ai.generate.llm import apply_stop
 
         with self._lock:
             inputs = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",

@@ -1,7 +1,7 @@
 """Citation and number verification of a generated answer, with repair.
 
 Every [n] marker must point to a passage that was in the context; every number, percentage, date and 文号 in
-the answer must appear in the context (or the question). A sentence with an unsupported number is dropped; an
+the answer must appear in the context (never merely in the question). A sentence with an unsupported number is dropped; an
 answer left empty falls back to the extractive answer. What was repaired is counted.
 """
 
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from sme_ai.generate.context import Passage
+from sme_ai.text import bigrams
 
 _MARKERS = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 # 文号 first, then numbers with the unit that follows them: "100万元" is not supported by "100分".
@@ -58,9 +59,9 @@ class Verified:
         return bool(self.invalid_markers or self.unsupported_numbers or self.dropped_sentences)
 
 
-def _support_text(passages: list[Passage], question: str) -> str:
+def _support_text(passages: list[Passage]) -> str:
     """Only the sources support a number: a figure that merely repeats the question ("奖补1亿元是真的吗") is not
-    evidence. (`question` is kept in the signature for callers; it no longer counts as support.)"""
+    evidence."""
     return _canon(" ".join(p.hit.chunk.text for p in passages))
 
 
@@ -70,17 +71,15 @@ def is_supported(number: str, support: str) -> bool:
 
 
 def _best_passage(sentence: str, passages: list[Passage]) -> int | None:
-    from sme_ai.generate.context import _bigrams
-
-    sb = _bigrams(sentence)
-    scored = [(len(sb & _bigrams(p.text)), p.n) for p in passages]
+    sb = bigrams(sentence)
+    scored = [(len(sb & bigrams(p.text)), p.n) for p in passages]
     best = max(scored, default=(0, None))
     return best[1] if best[0] >= 3 else None
 
 
-def verify_answer(text: str, passages: list[Passage], question: str = "") -> Verified:
+def verify_answer(text: str, passages: list[Passage]) -> Verified:
     valid = {p.n for p in passages}
-    support = _support_text(passages, question)
+    support = _support_text(passages)
     result = Verified(text="")
     kept: list[str] = []
     for sentence in _SENT.findall(normalise_markers(text.strip())):

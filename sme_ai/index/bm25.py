@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sme_ai.index.tokenize import tokenize
+from sme_ai.text import tokenize
 from sme_ai.types import Chunk
 
 

@@ -10,6 +10,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
+from sme_ai.text import normalize_text
+
 Kind = Literal["query", "document"]
 
 
@@ -31,8 +33,6 @@ class HashEmbedder:
         self.name = f"hash-{dim}"
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
-        from sme_ai.ingest.normalize import normalize_text
-
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             t = normalize_text(text).lower()

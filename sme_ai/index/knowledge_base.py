@@ -9,7 +9,6 @@ by the next successful write.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -109,14 +108,12 @@ class KnowledgeBase:
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.data_dir / ".lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._state = self._read_state()  # another process may have committed meanwhile
-                self._bm25 = None
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        from filelock import FileLock  # portable (fcntl on POSIX, msvcrt on Windows)
+
+        with FileLock(self.data_dir / ".lock"):
+            self._state = self._read_state()  # another process may have committed meanwhile
+            self._bm25 = None
+            yield
 
     # --- reads -------------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import re
 
+from sme_ai.text import split_sentences
 from sme_ai.types import Chunk, Document, Section, content_hash
 
-_SENTENCE = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”’」』）)]*\n?|\n|$)")
 # spans that must never be cut: 文号, dates, numbers with units/percentages, ranges
 PROTECTED = re.compile(
     r"[\u4e00-\u9fff]{1,12}〔\d{4}〕\d+号"  # 工信部联企业〔2024〕239号
@@ -21,11 +21,6 @@ PROTECTED = re.compile(
     r"|\d+(?:[.,]\d+)*\s*(?:%|％|‰|万亿|亿元|万元|亿|万|元|家|个|项|分|倍|年|月|天|小时|人|台|套)?"
 )
 _SOFT_BREAK = re.compile(r"[，、,：:]")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences with their end punctuation; a line break stays attached so lists keep their lines."""
-    return [s.strip(" \t") for s in _SENTENCE.findall(text) if s.strip()]
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:

@@ -18,7 +18,8 @@ from sme_ai.errors import (
     UnsupportedFileTypeError,
 )
 from sme_ai.ingest.encoding import decode_text
-from sme_ai.ingest.normalize import normalize_text, repair_line_breaks, strip_repeated_lines
+from sme_ai.ingest.cleanup import repair_line_breaks, strip_repeated_lines
+from sme_ai.text import normalize_text
 from sme_ai.types import Document, Section
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")

@@ -1,21 +1,25 @@
-"""Ingest files or folders: load → normalise → chunk every file, then add them all in one transaction.
+"""Load files or folders: load → normalise → chunk every file. The composition root hands the result to the
+knowledge base, which adds it in one transaction.
 
-A file that fails to load is reported and skipped; the others go on. Nothing becomes visible until the
-knowledge base commits, so an error or an interruption during embedding leaves it exactly as it was.
+A file that fails to load is reported and skipped; the others go on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sme_ai.errors import FileMissingError, IngestError
-from sme_ai.index.knowledge_base import IngestStats, KnowledgeBase
 from sme_ai.ingest.chunk import chunk_document
 from sme_ai.ingest.loaders import load_file
-from sme_ai.types import Chunk, Document
+from sme_ai.types import Chunk, Document, Progress
 
-Progress = Callable[[str, int, int, str], None]  # (stage, done, total, detail)
+
+@dataclass
+class Loaded:
+    documents: list[tuple[Document, list[Chunk]]] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
 
 
 def iter_files(paths: Iterable[Path | str]) -> Iterator[tuple[Path, str | None]]:
@@ -30,22 +34,18 @@ def iter_files(paths: Iterable[Path | str]) -> Iterator[tuple[Path, str | None]]
             yield p, None  # a missing path is reported by load_file
 
 
-def ingest_paths(kb: KnowledgeBase, paths: Iterable[Path | str], *, chunk_size: int, overlap: int, max_bytes: int,
-                 progress: Progress | None = None) -> IngestStats:
-    stats = IngestStats()
+def load_paths(paths: Iterable[Path | str], *, chunk_size: int, overlap: int, max_bytes: int,
+               progress: Progress | None = None) -> Loaded:
+    loaded = Loaded()
     files = list(iter_files(paths))
-    prepared: list[tuple[Document, list[Chunk]]] = []
     for i, (path, source) in enumerate(files, start=1):
         try:
             if not path.exists():
                 raise FileMissingError(path)
             doc = load_file(path, max_bytes=max_bytes, source=source)
-            prepared.append((doc, chunk_document(doc, size=chunk_size, overlap=overlap)))
+            loaded.documents.append((doc, chunk_document(doc, size=chunk_size, overlap=overlap)))
         except IngestError as e:
-            stats.failures.append((str(path), str(e)))
+            loaded.failures.append((str(path), str(e)))
         if progress:
             progress("load", i, len(files), str(path))
-    if prepared:
-        on_embed = (lambda done, total: progress("embed", done, total, "")) if progress else None
-        kb.add_documents(prepared, stats, on_embed=on_embed)
-    return stats
+    return loaded

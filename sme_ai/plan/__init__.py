@@ -1,2 +1,2 @@
 """Retrofit plans: profile → deterministic structure → section-by-section drafting → Markdown/DOCX. Front ends
-use `sme_ai.plan.api`."""
+reach it through `Assistant.draft_plan` / `draft_plan_stream`; renderers are in `export`."""

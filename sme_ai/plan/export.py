@@ -59,7 +59,7 @@ def render_markdown(plan: Plan) -> str:
 def export_markdown(plan: Plan, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(plan.to_markdown(), encoding="utf-8")
+    path.write_text(render_markdown(plan), encoding="utf-8")
     return path
 
 
@@ -162,7 +162,7 @@ def _docx_section(doc, k: int, s: PlanSection, plan: Plan, chart: Path | None) -
 
 
 def export_docx(plan: Plan, path: Path | str, chart: Path | str | None = None) -> Path:
-    """Write the plan as a Word document; `chart` (a PNG, e.g. Assessment.chart_png) goes under the diagnosis."""
+    """Write the plan as a Word document; `chart` (a PNG, e.g. from `sme_ai.assess.chart.render_chart`) goes under the diagnosis."""
     from docx import Document
 
     path = Path(path)

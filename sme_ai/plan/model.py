@@ -114,8 +114,3 @@ class Plan(BaseModel):
 
     def section(self, key: str) -> PlanSection | None:
         return next((s for s in self.sections if s.key == key), None)
-
-    def to_markdown(self) -> str:
-        from sme_ai.plan.export import render_markdown
-
-        return render_markdown(self)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sme_ai.errors import ProfileError
+from sme_ai.plan.catalog import find_tier, industry_choices, tier_choices
 
 LABELS = {
     "name": "企业名称", "industry": "行业", "industry_detail": "细分行业/主要产品", "region": "地区",
@@ -28,19 +29,6 @@ _KEY_ALIASES = {v: k for k, v in LABELS.items()} | {
 _YES = {"是", "yes", "y", "true", "1", "对", "有"}
 _NO = {"否", "no", "n", "false", "0", "不是", "没有"}
 _UNKNOWN = {"不确定", "不知道", "未知", "unknown", "不清楚", "待确认"}
-
-
-def industry_choices() -> list[str]:
-    """The industries of the corpus's playbooks, plus 其他 (free text is accepted too)."""
-    from sme_ai.plan.rules import load_rules
-
-    return [i.name for i in load_rules().industries] + ["其他（请填写细分行业）"]
-
-
-def tier_choices() -> list[str]:
-    from sme_ai.plan.rules import load_rules
-
-    return [t.name for t in load_rules().tiers]
 
 
 def _split_list(value: Any) -> Any:
@@ -99,8 +87,6 @@ class EnterpriseProfile(BaseModel):
     @field_validator("tier", mode="before")
     @classmethod
     def _tier(cls, v: Any) -> str:
-        from sme_ai.plan.rules import find_tier
-
         tier = find_tier(str(v or ""))
         if tier is None:
             raise ValueError(f"无法识别“{v}”；请从以下类型中选择：{'、'.join(tier_choices())}")

@@ -7,91 +7,26 @@ indicators data file of `sme_ai.assess`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 from sme_ai.assess.indicators import Questionnaire, level_name, load_questionnaire
 from sme_ai.assess.model import Assessment
+from sme_ai.plan.catalog import Industry, find_industry, find_tier, load_rules
 from sme_ai.plan.model import KPI, Phase, ScenarioChoice, Target
-
-DATA_FILE = Path(__file__).with_name("playbooks.yaml")
-
-
-@dataclass(frozen=True)
-class Industry:
-    id: str
-    name: str
-    playbook_section: str
-    start: str
-    priorities: tuple[str, ...]
-    route: tuple[str, str, str]
-    aliases: tuple[str, ...] = ()
+from sme_ai.plan.profile import EnterpriseProfile
 
 
 @dataclass(frozen=True)
-class Tier:
-    id: str
-    name: str
-    aliases: tuple[str, ...]
-    floor_pilot: int
-    floor_other: int
-    approach: str
-    max_scenarios: int
-    basis: tuple[str, ...]
-    basis_pilot: tuple[str, ...]
+class Decision:
+    """Everything deterministic about a plan, decided from the profile and the assessment."""
 
-
-@dataclass(frozen=True)
-class Rules:
-    industries: tuple[Industry, ...]
-    general: Industry
-    tiers: tuple[Tier, ...]
-    pain_points: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-
-
-def _industry(d: dict) -> Industry:
-    return Industry(id=d["id"], name=d["name"], playbook_section=d["playbook_section"], start=d["start"],
-                    priorities=tuple(d["priorities"]), route=tuple(d["route"]), aliases=tuple(d.get("aliases", ())))
-
-
-@lru_cache(maxsize=2)
-def load_rules(path: Path = DATA_FILE) -> Rules:
-    import yaml
-
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    tiers = tuple(Tier(id=t["id"], name=t["name"], aliases=tuple(t["aliases"]), floor_pilot=t["floor"]["pilot"],
-                       floor_other=t["floor"]["other"], approach=t["approach"], max_scenarios=t["max_scenarios"],
-                       basis=tuple(t["basis"]), basis_pilot=tuple(t["basis_pilot"])) for t in raw["tiers"])
-    pains = tuple((tuple(p["words"]), tuple(p["scenarios"])) for p in raw["pain_points"])
-    return Rules(industries=tuple(_industry(i) for i in raw["industries"]), general=_industry(raw["general"]),
-                 tiers=tiers, pain_points=pains)
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"[“”\"'‘’\s]", "", text)
-
-
-def find_tier(text: str) -> Tier | None:
-    """Exact name or alias first; then the first tier (most specific first) whose alias the text contains."""
-    t = _plain(text)
-    tiers = load_rules().tiers
-    exact = next((x for x in tiers if t in {_plain(a) for a in (x.name, *x.aliases)}), None)
-    if exact or not t:
-        return exact
-    order = sorted(tiers, key=lambda x: ["little_giant", "srdi", "innovative", "above_scale", "micro"].index(x.id))
-    return next((x for x in order if any(_plain(a) in t for a in x.aliases)), None)
-
-
-def find_industry(industry: str, detail: str = "") -> Industry:
-    """The playbook industry the owner named (by name or alias), else the general route."""
-    rules = load_rules()
-    for text in (industry, f"{industry} {detail}"):
-        for ind in rules.industries:
-            if text.strip() == ind.name or any(a in text for a in ind.aliases):
-                return ind
-    return rules.general
+    profile: EnterpriseProfile
+    assessment: Assessment | None
+    industry: Industry
+    target: Target
+    scenarios: list[ScenarioChoice]
+    phases: list[Phase]
+    kpis: list[KPI]
 
 
 # --- target ------------------------------------------------------------------------------------
@@ -180,12 +115,12 @@ def choose_scenarios(profile, assessment: Assessment | None, target: Target, ind
 def _item_steps(assessment: Assessment | None) -> tuple[list[str], list[str]]:
     """Score gaps as deliverables: rules and measures early (cheap), equipment and systems later."""
     early, late = [], []
+    early_ids = load_rules().early_items
     for g in assessment.gaps if assessment else []:
         if g.kind != "score":
             continue
         line = f"评测项“{g.name}”：{g.detail}"
-        (early if g.id in {"management_mechanism", "talent", "network_security", "data_security",
-                           "planning_implementation"} else late).append(line)
+        (early if g.id in early_ids else late).append(line)
     return early, late
 
 
@@ -243,21 +178,19 @@ def build_kpis(profile, assessment: Assessment | None, scenarios: list[ScenarioC
     for s in scenarios:
         kpis.append(KPI(name=f"{s.name}场景等级", item_id=s.id, indicator=f"数字化经营·{s.category}·{s.name}",
                         baseline=base(s.current), target=level_name(s.target), measure=s.target_description))
-    for item_id, name, measure in (
-            ("equipment_network_rate", "设备联网率", "联网设备占全部生产设备的比例"),
-            ("equipment_digital_rate", "设备数字化率（含关键工序数控化）", "数字化设备占全部生产设备的比例"),
-            ("information_systems", "上云与信息系统覆盖", "本地或云化信息系统覆盖的业务环节")):
-        b, t = _band(assessment, item_id)
-        kpis.append(KPI(name=name, item_id=item_id, indicator=_indicator(q, item_id), baseline=b, target=t, measure=measure))
+    rules = load_rules()
+    for row in rules.kpi_bands:
+        b, t = _band(assessment, row["item"])
+        kpis.append(KPI(name=row["name"], item_id=row["item"], indicator=_indicator(q, row["item"]), baseline=b,
+                        target=t, measure=row["measure"]))
     envs = [s.name for s in scenarios if q.item("data_collection").option(s.id)]
     have, total = _count(assessment, ["data_collection"], q)
     kpis.append(KPI(name="数据自动采集覆盖环节", item_id="data_collection", indicator=_indicator(q, "data_collection"),
                     baseline="待自测" if have < 0 else f"{have}/{total}个环节",
                     target=("新增：" + "、".join(envs)) if envs else "覆盖重点场景的环节", measure="自动采集（非手工录入）的业务环节数"))
-    for item_id, name, tgt in (("pass_rate", "月均产品合格率", "提高"), ("energy_per_revenue", "每百元营业收入综合能耗", "降低"),
-                               ("revenue_per_capita", "人均营业收入", "同比改善"), ("cost_per_revenue", "每百元营业收入成本", "同比下降")):
-        kpis.append(KPI(name=name, item_id=item_id, indicator=_indicator(q, item_id), baseline="改造前基线（上线前3个月平均）",
-                        target=tgt, measure="改造后与改造前同口径对比"))
+    for row in rules.kpi_outcomes:
+        kpis.append(KPI(name=row["name"], item_id=row["item"], indicator=_indicator(q, row["item"]),
+                        baseline="改造前基线（上线前3个月平均）", target=row["target"], measure="改造后与改造前同口径对比"))
     have, total = _count(assessment, ["network_security", "data_security"], q)
     kpis.append(KPI(name="信息安全措施", item_id="network_security", indicator=_indicator(q, "network_security") + "、数据安全",
                     baseline="待自测" if have < 0 else f"{have}/{total}项", target=f"{total}/{total}项",
@@ -265,10 +198,11 @@ def build_kpis(profile, assessment: Assessment | None, scenarios: list[ScenarioC
     return kpis
 
 
-def decide(profile, assessment: Assessment | None):
-    """Everything deterministic about a plan: (industry, target, scenarios, phases, kpis)."""
+def decide(profile: EnterpriseProfile, assessment: Assessment | None) -> Decision:
+    """Everything deterministic about a plan: industry, target, scenarios, phases and KPIs."""
     industry = find_industry(profile.industry, profile.industry_detail)
     target = decide_target(profile, assessment)
     scenarios = choose_scenarios(profile, assessment, target, industry)
     phases = build_phases(industry, scenarios, target, assessment)
-    return industry, target, scenarios, phases, build_kpis(profile, assessment, scenarios, target)
+    return Decision(profile=profile, assessment=assessment, industry=industry, target=target, scenarios=scenarios,
+                    phases=phases, kpis=build_kpis(profile, assessment, scenarios, target))

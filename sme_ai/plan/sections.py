@@ -10,7 +10,7 @@ from sme_ai.assess.indicators import level_name
 from sme_ai.assess.model import Assessment
 from sme_ai.plan.model import KPI, SECTION_TITLES, Phase, ScenarioChoice, Table, Target
 from sme_ai.plan.profile import EnterpriseProfile
-from sme_ai.plan.rules import Industry
+from sme_ai.plan.rules import Decision, Industry
 
 
 @dataclass(frozen=True)
@@ -34,18 +34,7 @@ class SectionSpec:
     facts: list[str] = field(default_factory=list)
     basis: list[Basis] = field(default_factory=list)
     table: Table | None = None
-    evidence: list = field(default_factory=list)  # (gap name, Evidence) pairs from the assessment
-
-
-@dataclass(frozen=True)
-class Context:
-    profile: EnterpriseProfile
-    assessment: Assessment | None
-    industry: Industry
-    target: Target
-    scenarios: list[ScenarioChoice]
-    phases: list[Phase]
-    kpis: list[KPI]
+    evidence: list = field(default_factory=list)  # (gap name, GapEvidence) pairs from the assessment
 
 
 _TITLES = dict(SECTION_TITLES)
@@ -65,7 +54,7 @@ def _profile_facts(p: EnterpriseProfile, industry: Industry) -> list[str]:
     return facts
 
 
-def diagnosis(c: Context) -> SectionSpec:
+def diagnosis(c: Decision) -> SectionSpec:
     spec = SectionSpec("diagnosis", _TITLES["diagnosis"], question=f"{c.industry.name}中小企业数字化转型的常见痛点和起步做法",
                        queries=[f"{c.industry.playbook_section}：从哪里开始与常见痛点", "自测结果怎么看：等级、场景与专精特新"],
                        facts=_profile_facts(c.profile, c.industry))
@@ -88,7 +77,7 @@ def diagnosis(c: Context) -> SectionSpec:
     return spec
 
 
-def targets(c: Context) -> SectionSpec:
+def targets(c: Decision) -> SectionSpec:
     t = c.target
     facts = [f"当前等级：{'待自测' if t.current is None else level_name(t.current)}",
              f"目标等级：{level_name(t.target)}；12个月内达到：{level_name(t.milestone)}",
@@ -109,7 +98,7 @@ def _step_basis(s: ScenarioChoice) -> Basis | None:
                  must_name=f"{s.name}：升级要点")
 
 
-def scenarios(c: Context) -> SectionSpec:
+def scenarios(c: Decision) -> SectionSpec:
     facts = []
     for s in c.scenarios:
         cur = "待自测" if s.current is None else level_name(s.current)
@@ -127,7 +116,7 @@ def scenarios(c: Context) -> SectionSpec:
                                    rows=rows))
 
 
-def roadmap(c: Context) -> SectionSpec:
+def roadmap(c: Decision) -> SectionSpec:
     ind = c.industry
     route = f"{ind.playbook_section}：0–12个月路线" if ind.id != "general" else "评估—规划—实施—优化：四步循环"
     rows = [[p.title, p.months, "、".join(p.scenarios), "\n".join(f"• {d}" for d in p.deliverables)] for p in c.phases]
@@ -138,7 +127,7 @@ def roadmap(c: Context) -> SectionSpec:
                        table=Table(columns=["阶段", "时间", "重点场景", "交付物"], rows=rows))
 
 
-def investment(c: Context) -> SectionSpec:
+def investment(c: Decision) -> SectionSpec:
     p = c.profile
     facts = [f"企业预算（自报）：{p.budget_wan.label() if p.budget_wan else '未填写'}；以下投入口径均为估算，以服务商分场景报价为准"]
     basis = [Basis("投入怎么估算 官方来源没有给出标准投入价格", "官方来源没有给出各场景或各阶段的标准投入价格"),
@@ -168,21 +157,21 @@ def _measures(a: Assessment | None, item_ids: list[str]) -> list[str]:
     return out
 
 
-def security(c: Context) -> SectionSpec:
+def security(c: Decision) -> SectionSpec:
     return SectionSpec("security", _TITLES["security"], question="数据安全和网络安全的基础工作：账号权限、数据备份与恢复、安全制度、风险评估",
                        queries=["数据安全与网络安全的基础功课", "信息安全 网络安全 数据安全 措施"],
                        facts=_measures(c.assessment, ["network_security", "data_security"]),
                        basis=[Basis("数据安全与网络安全的基础功课 行动方案要求", "行动方案要求增强中小企业数据与网络安全防护能力")])
 
 
-def talent(c: Context) -> SectionSpec:
+def talent(c: Decision) -> SectionSpec:
     return SectionSpec("talent", _TITLES["talent"], question="老板亲自挂帅，指定数字化负责人，人才培训和岗位考核怎么安排",
                        queries=["人才与组织：谁来牵头", "人才保障 一张网 大规模培训"],
                        facts=_measures(c.assessment, ["talent", "management_mechanism"]),
                        basis=[Basis("人才保障 一张网 大规模培训", "人才保障：依托中小企业服务“一张网”组织大规模培训")])
 
 
-def kpis(c: Context) -> SectionSpec:
+def kpis(c: Decision) -> SectionSpec:
     basis = [Basis("投入怎么估算 成效指标 数字化成效维度", "成效指标可参照评测指标“数字化成效”维度")]
     if c.target.tier != "小微企业":
         basis.insert(0, Basis("行动方案 2027年目标 关键工序数控化率", "到2027年全国规上工业中小企业关键工序数控化率达到75%"))
@@ -194,7 +183,7 @@ def kpis(c: Context) -> SectionSpec:
                        table=Table(columns=["指标", "对应评测项", "现状", "12个月目标", "口径"], rows=rows))
 
 
-def risks(c: Context) -> SectionSpec:
+def risks(c: Decision) -> SectionSpec:
     facts = []
     if c.profile.pilot_city is None:
         facts.append("试点城市身份未确认：申报前先向当地工信部门确认，避免按错误口径准备材料")
@@ -206,7 +195,7 @@ def risks(c: Context) -> SectionSpec:
                        facts=facts)
 
 
-def references(c: Context, caveats: list[str]) -> SectionSpec:
+def references(c: Decision, caveats: list[str]) -> SectionSpec:
     return SectionSpec("references", _TITLES["references"], facts=list(caveats))
 
 

@@ -1,10 +1,10 @@
-"""Hybrid search: normalise the query, run the dense and BM25 legs, fuse, fetch the chunks."""
+"""Hybrid search: run the dense and BM25 legs on a normalised query, fuse, fetch the chunks."""
 
 from __future__ import annotations
 
 from sme_ai.index.knowledge_base import KnowledgeBase
 from sme_ai.index.store import Filters
-from sme_ai.ingest.normalize import is_english, normalize_text
+from sme_ai.text import is_english
 from sme_ai.retrieve.fusion import rrf
 from sme_ai.types import Hit
 
@@ -13,9 +13,9 @@ MODES = ("hybrid", "dense", "bm25")
 
 def search(kb: KnowledgeBase, query: str, *, k: int = 5, dense_k: int = 20, bm25_k: int = 20, rrf_k: int = 60,
            filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    """`query` is normalised text (`sme_ai.text.normalize_text`): the caller normalises once."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}")
-    query = normalize_text(query)
     if not query:
         return []
     kb.check_embedder()

@@ -1,6 +1,6 @@
-"""Run the app in a child process on a loopback port, for tests and the load benchmark.
+"""Run the app in a child process on a loopback port, for tests and the load benchmark (yours too).
 
-`AppProcess` starts `python app_gradio.py` with the given environment, waits until the page answers, and stops the
+`AppProcess` starts `python -m sme_ai.app` with the given environment, waits until the page answers, and stops the
 child (SIGTERM, then SIGKILL) on exit. It only ever binds 127.0.0.1.
 """
 
@@ -15,8 +15,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -25,12 +23,14 @@ def free_port() -> int:
 
 
 class AppProcess:
-    def __init__(self, env: dict[str, str], *, log_path: Path, port: int | None = None, startup_s: float = 180):
+    def __init__(self, env: dict[str, str], *, log_path: Path, port: int | None = None, startup_s: float = 180,
+                 cwd: Path | None = None):
         self.port = port or free_port()
         self.env = {**os.environ, **env, "SME_AI_HOST": "127.0.0.1", "SME_AI_PORT": str(self.port),
                     "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
         self.log_path = Path(log_path)
         self.startup_s = startup_s
+        self.cwd = cwd
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -43,7 +43,7 @@ class AppProcess:
     def start(self) -> "AppProcess":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "w", encoding="utf-8")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app_gradio.py")], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "sme_ai.app"], cwd=self.cwd, env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + self.startup_s

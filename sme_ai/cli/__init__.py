@@ -7,53 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from sme_ai.config import Settings
+from sme_ai.cli.common import Bars, assistant_from, settings_from
 from sme_ai.errors import SmeAiError
 
 
-def _settings(args) -> Settings:
-    overrides = {}
-    if getattr(args, "data_dir", None):
-        overrides["data_dir"] = Path(args.data_dir)
-    if getattr(args, "llm_backend", None):
-        overrides["llm_backend"] = args.llm_backend
-    if getattr(args, "llm_model", None):
-        overrides["llm_model"] = args.llm_model
-    return Settings(**overrides)
-
-
-def _assistant(args):
-    from sme_ai.assistant import Assistant
-
-    return Assistant(_settings(args))
-
-
-class _Bars:
-    """tqdm bars fed by the library's progress callback, one per stage."""
-
-    def __init__(self):
-        self.bars = {}
-
-    def __call__(self, stage: str, done: int, total: int, detail: str = ""):
-        from tqdm import tqdm
-
-        labels = {"load": "读取文件", "embed": "向量化", "download": "下载", "assemble": "组装"}
-        bar = self.bars.get(stage)
-        if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    def close(self):
-        for bar in self.bars.values():
-            bar.close()
-
-
 def cmd_ingest(args) -> int:
-    bars = _Bars()
+    bars = Bars()
     try:
-        stats = _assistant(args).ingest(args.paths, progress=bars)
+        stats = assistant_from(args).ingest(args.paths, progress=bars)
     finally:
         bars.close()
     if args.json:
@@ -86,13 +47,13 @@ def cmd_search(args) -> int:
         filters["doc_type"] = args.type
     if args.source:
         filters["source"] = args.source
-    hits = _assistant(args).search(args.query, args.k, filters=filters or None, mode=args.mode)
+    hits = assistant_from(args).search(args.query, args.k, filters=filters or None, mode=args.mode)
     _print_hits(hits, args.json)
     return 0
 
 
 def cmd_shell(args) -> int:
-    asst = _assistant(args)
+    asst = assistant_from(args)
     print("sme-ai 检索 · 输入问题回车，空行或 Ctrl-D 退出")
     while True:
         try:
@@ -109,7 +70,7 @@ def cmd_shell(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    asst = _assistant(args)
+    asst = assistant_from(args)
     if args.action == "list":
         docs = asst.documents()
         if args.json:
@@ -122,7 +83,7 @@ def cmd_docs(args) -> int:
         for key in args.keys:
             print("已删除: " + ", ".join(asst.remove(key)))
     elif args.action == "reindex":
-        bars = _Bars()
+        bars = Bars()
         try:
             n = asst.reindex(progress=bars)
         finally:
@@ -134,7 +95,7 @@ def cmd_docs(args) -> int:
 def cmd_models(args) -> int:
     from sme_ai import models
 
-    home = _settings(args).home
+    home = settings_from(args).home
     if args.action == "list":
         for spec in models.CATALOG.values():
             state = "已就绪" if models.is_fetched(spec, home) else "未下载"
@@ -145,7 +106,7 @@ def cmd_models(args) -> int:
                            [s.name for s in models.CATALOG.values() if models.is_fetched(s, home)])
     if args.action == "pull":
         for name in names:
-            bars = _Bars()
+            bars = Bars()
             try:
                 for stage, done, total in models.fetch(name, home):
                     if stage != "verified":
@@ -186,14 +147,14 @@ def _stream_answer(asst, question: str, history=None, show_evidence: bool = True
 
 
 def cmd_ask(args) -> int:
-    asst = _assistant(args)
+    asst = assistant_from(args)
     answer = _stream_answer(asst, args.question) if args.stream else asst.ask(args.question)
     _render_answer(answer, args.json)
     return 0
 
 
 def cmd_chat(args) -> int:
-    asst = _assistant(args)
+    asst = assistant_from(args)
     history: list[tuple[str, str]] = []
     print("sme-ai 问答 · 输入问题回车（可追问），空行或 Ctrl-D 退出")
     while True:
@@ -219,7 +180,7 @@ def cmd_batch(args) -> int:
     from sme_ai.batch import read_questions, write_answers
 
     questions = read_questions(Path(args.input))
-    asst = _assistant(args)
+    asst = assistant_from(args)
     records = []
     for q in tqdm(questions, desc="批量问答", unit="题", file=sys.stderr):
         try:
@@ -235,9 +196,8 @@ def cmd_batch(args) -> int:
 def cmd_eval(args) -> int:
     from sme_ai.eval.runner import render_markdown, run
 
-    overrides = {k: v for k, v in {"chunk_size": args.chunk_size, "chunk_overlap": args.overlap, "rrf_k": args.rrf_k,
-                                   "dense_k": args.dense_k, "bm25_k": args.bm25_k}.items() if v is not None}
-    settings = _settings(args).model_copy(update=overrides)
+    settings = settings_from(args, chunk_size=args.chunk_size, chunk_overlap=args.overlap, rrf_k=args.rrf_k,
+                             dense_k=args.dense_k, bm25_k=args.bm25_k)
     report = run(settings, Path(args.dataset), Path(args.corpus), None if args.no_report else Path(args.out),
                  baseline=not args.no_baseline, answers=args.answers, limit=args.limit,
                  sample=args.sample)
@@ -310,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--bm25-k", type=int)
     s.set_defaults(func=cmd_eval)
 
-    from sme_ai.plan.commands import add_commands
+    from sme_ai.cli.plans import add_commands
 
     add_commands(sub)  # assess, plan
 
@@ -335,7 +295,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\n已中断 (interrupted); the knowledge base is unchanged.", file=sys.stderr)
         return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

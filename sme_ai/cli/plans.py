@@ -1,4 +1,4 @@
-"""`sme-ai assess` and `sme-ai plan`: thin wrappers over `sme_ai.plan.api`. The CLI calls `add_commands(sub)`."""
+"""`sme-ai assess` and `sme-ai plan`: parse, call the Assistant, render. The CLI calls `add_commands(sub)`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sme_ai.cli.common import assistant_from
 from sme_ai.errors import PlanInputFileError, PlanOutputError
 
 
@@ -81,55 +82,52 @@ def _ask_level(ask: Callable[[str], str], say: Callable[[str], None]) -> int | N
 # --- commands ----------------------------------------------------------------------------------
 
 
-def _assistant_with_kb(args):
-    from sme_ai.cli import _assistant
-
-    asst = _assistant(args)
-    if not asst.documents():
-        print("提示：知识库为空，差距项将不附资料依据。可先运行 `sme-ai ingest corpora`。", file=sys.stderr)
-        return None
-    return asst
-
-
 def cmd_assess(args) -> int:
-    from sme_ai.plan.api import assess, questionnaire
+    from sme_ai.assess.report import render_markdown
 
+    asst = assistant_from(args)
     if args.answers:
         answers = read_data_file(args.answers)
     else:
-        answers = ask_answers(questionnaire())
+        answers = ask_answers(asst.questionnaire())
         if args.save_answers:
             Path(args.save_answers).write_text(json.dumps(answers, ensure_ascii=False, indent=1), encoding="utf-8")
-    result = assess(_assistant_with_kb(args), answers)
+    if not asst.documents():
+        print("提示：知识库为空，差距项将不附资料依据。可先运行 `sme-ai ingest corpora`。", file=sys.stderr)
+    result = asst.assess(answers)
     if args.output:
         Path(args.output).write_text(result.model_dump_json(indent=1), encoding="utf-8")
         print(f"已保存评估结果 → {args.output}（可用于 sme-ai plan --assessment）", file=sys.stderr)
     if args.chart:
-        print(f"已生成图表 → {result.chart_png(args.chart)}", file=sys.stderr)
-    print(result.model_dump_json(indent=1) if args.json else result.to_markdown())
+        from sme_ai.assess.chart import render_chart
+
+        print(f"已生成图表 → {render_chart(result, Path(args.chart))}", file=sys.stderr)
+    print(result.model_dump_json(indent=1) if args.json else render_markdown(result))
     return 0
 
 
 def _chart_for(assessment, out: Path) -> Path | None:
+    from sme_ai.assess.chart import render_chart
+
     try:
-        return assessment.chart_png(out.with_suffix(".chart.png"))
+        return render_chart(assessment, out.with_suffix(".chart.png"))
     except Exception as e:  # no matplotlib: the document goes without the chart
         print(f"提示：未生成图表（{e}）", file=sys.stderr)
         return None
 
 
 def cmd_plan(args) -> int:
-    from sme_ai.cli import _assistant
-    from sme_ai.plan.api import Plan, as_assessment, draft_plan_stream, export_docx, export_markdown
+    from sme_ai.plan.export import export_docx, export_markdown
+    from sme_ai.plan.model import Plan
 
     out = Path(args.output)
     if out.suffix.lower() not in (".docx", ".md"):
         raise PlanOutputError(out, out.suffix)
-    asst, t0 = _assistant(args), time.perf_counter()
+    asst, t0 = assistant_from(args), time.perf_counter()
     profile = read_data_file(args.profile)
-    assessment = as_assessment(asst, read_data_file(args.assessment)) if args.assessment else None
+    assessment = asst.load_assessment(read_data_file(args.assessment)) if args.assessment else None
     plan = None
-    for event in draft_plan_stream(asst, profile, assessment):
+    for event in asst.draft_plan_stream(profile, assessment):
         if isinstance(event, Plan):
             plan = event
         else:

@@ -1,0 +1,32 @@
+"""Settings → LLM through a plain dict of factories; None for the extractive mode (no model)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sme_ai.generate.llm import LLM
+
+
+def make_llm(settings) -> LLM | None:
+    def llama():
+        from sme_ai import models
+        from sme_ai.generate.llama_cpp_backend import LlamaCppLLM
+
+        path = models.resolve(settings.llm_model, settings.home)
+        return LlamaCppLLM(path, name=settings.llm_model, n_threads=settings.n_threads, n_ctx=settings.n_ctx)
+
+    def transformers():
+        from sme_ai.generate.transformers_backend import TransformersLLM, resolve_folder
+
+        return TransformersLLM(resolve_folder(settings), name=settings.llm_model)
+
+    def openai():
+        from sme_ai.generate.openai_backend import OpenAICompatLLM
+
+        return OpenAICompatLLM(settings.openai_base_url, settings.openai_model or settings.llm_model,
+                               api_key=settings.openai_api_key, timeout=settings.openai_timeout)
+
+    factories: dict[str, Callable[[], LLM | None]] = {
+        "llama-cpp": llama, "transformers": transformers, "openai": openai, "extractive": lambda: None,
+    }
+    return factories[settings.llm_backend]()

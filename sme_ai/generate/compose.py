@@ -1,0 +1,73 @@
+"""The one answer sequence, for chat answers and plan sections alike: generate → refusal check → verify → fallback.
+
+`compose` yields the model's text deltas as they come, then one `Composed`. Without a model (the extractive mode),
+when the model fails, or when nothing verifiable is left of what it wrote, the extractive text (the best source
+sentences with their markers) is what gets verified instead. Nothing here retrieves or builds prompts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from sme_ai.generate.context import Passage
+from sme_ai.generate.llm import LLM, Message
+from sme_ai.generate.verify import Verified, is_refusal, verify_answer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Composed:
+    """What the sequence settled on: a refusal, or verified text (markers into `passages`) and what was repaired."""
+
+    refused: bool
+    verified: Verified | None
+    raw: str
+    meta: dict = field(default_factory=dict)
+
+
+def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *, max_tokens: int,
+            extract: Callable[[], str], tidy: Callable[[str], str] | None = None,
+            refusal_falls_back: bool = False) -> Iterator[str | Composed]:
+    """`extract()` gives the extractive text; `tidy` cleans the model's raw text before it is checked.
+    A model that says the sources do not cover the question gives a refusal (chat), or the extractive text where
+    `refusal_falls_back` (a plan section must say something, and says only what the sources say)."""
+    meta: dict = {}
+    if llm is None:
+        raw = extract()
+        yield raw
+    else:
+        raw = ""
+        try:
+            for piece in llm.stream(messages, max_tokens=max_tokens):
+                raw += piece
+                yield piece
+        except Exception as e:  # a failing model must not leave the owner without an answer
+            log.warning("generation failed, falling back to the extractive text: %s", e)
+            meta["fallback"] = f"extractive:{type(e).__name__}"
+            raw = extract()
+    text = tidy(raw) if tidy and llm is not None and "fallback" not in meta else raw
+    if is_refusal(text):
+        if not refusal_falls_back:
+            yield Composed(refused=True, verified=None, raw=raw, meta=meta)
+            return
+        text, meta["fallback"] = extract(), "extractive:refusal"
+    verified = verify_answer(text, passages)
+    if not verified.text or not verified.used:
+        meta["fallback"] = meta.get("fallback") or "extractive:unverifiable"
+        verified = verify_answer(extract(), passages)
+    meta.update(invalid_markers=verified.invalid_markers, unsupported_numbers=verified.unsupported_numbers,
+                dropped_sentences=verified.dropped_sentences, auto_cited=verified.auto_cited, raw=raw)
+    yield Composed(refused=False, verified=verified, raw=raw, meta=meta)
+
+
+def settle(events: Iterator[str | Composed]) -> Composed:
+    """Run the sequence to its end, ignoring the deltas (plan sections are not streamed)."""
+    composed = None
+    for event in events:
+        if isinstance(event, Composed):
+            composed = event
+    assert composed is not None
+    return composed

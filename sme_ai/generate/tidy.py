@@ -1,0 +1,59 @@
+"""Tidying a small model's prose: it copies the context's "[n] 《title》section：" labels, writes Markdown headings
+and lists, and stops mid-sentence at the token limit. `clean_model_text` keeps each sentence with its marker."""
+
+from __future__ import annotations
+
+import re
+
+from sme_ai.generate.context import Passage
+
+_LIST = re.compile(r"^\s*(#+|[-*•]|\d+[.、)])\s*")
+_LEAD = re.compile(r"^\[(\d+)\]\s*")
+
+
+def _drop_unfinished(raw: str) -> str:
+    """Generation stopped by the token limit leaves half a sentence at the end: drop it."""
+    text = raw.rstrip()
+    core = re.sub(r"(\[\d+\])+$", "", text).rstrip()
+    if core and core[-1] not in "。！？!?":
+        cut = max(text.rfind(c) for c in "。！？!?\n")
+        return text[: cut + 1] if cut > 0 else text
+    return text
+
+
+def _unlabel(line: str, labels: dict[int, str], headings: set[str]) -> str:
+    """ "[n] 《title》section：text" (a copied context label) → "text[n]"; a label cut short → ""."""
+    m = _LEAD.match(line)
+    if not m:
+        for n, label in labels.items():
+            line = line.replace(f"[{n}] {label}：", f"[{n}]")
+        for heading in headings:  # a copied section heading without its number
+            line = line.replace(f"{heading}：", "")
+        return line
+    n, rest = int(m.group(1)), line[m.end():]
+    label = labels.get(n, "")
+    if label and rest.startswith(label):
+        rest = rest[len(label):].lstrip("：: ")
+    elif label and label.startswith(rest.rstrip("。：: ")):
+        return ""
+    return rest if re.search(r"\[\d+\][。！？；]?$", rest) else re.sub(r"([。！？；]?)$", f"[{n}]\\1", rest, count=1)
+
+
+def clean_model_text(raw: str, passages: list[Passage], title: str = "") -> str:
+    """Small models copy the context's "[n] 《title》section：" labels, write Markdown headings and lists, and stop
+    mid-sentence at the token limit: keep each sentence with its marker, drop the rest."""
+    labels = {p.n: p.label for p in passages}
+    headings = {h for p in passages for h in (p.hit.chunk.section, *p.hit.chunk.section.split(" > ")) if len(h) >= 6}
+    lines = []
+    pieces = [piece for line in _drop_unfinished(raw).splitlines()  # "…。[n] 《label》：…" starts a new piece
+              for piece in re.split(r"(?<=[。！？])\s*(?=\[\d+\]\s)", line)]
+    for line in pieces:
+        while _LIST.match(line):
+            line = _LIST.sub("", line, count=1)
+        line = re.sub(r"(?<=[。；：）)\]])\s*[-*•]\s+", "", line.replace("**", "").strip())
+        line = _unlabel(line, labels, headings)
+        body, marks = re.match(r"(.*?)((?:\[\d+\])*)$", line, re.S).groups()
+        body = body.rstrip("。！？；;，,：: ")
+        if body and body != title:
+            lines.append(body + marks + "。")
+    return "".join(lines)
