@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q --upgrade "pip==26.3"
 	$(BIN)/pip install --disable-pip-version-check -q "torch==2.13.0"
-	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e ".[llm,transformers,app,eval,test]"
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt -e ".[llm,transformers,app,api,langchain,eval,test]"
 	touch $@
 
 models: setup
@@ -33,9 +33,11 @@ index: models
 run: index
 	SME_AI_DATA_DIR="$(DATA)" $(BIN)/python app_gradio.py
 
-# the browser test drives Debian's chromium (never a downloaded browser)
+# the browser tier drives Debian's chromium (never a downloaded browser); its screenshots of Chinese need a CJK font
 browser:
-	command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium unavailable: the browser test will say so"
+	(command -v chromium >/dev/null 2>&1 && { ! command -v dpkg >/dev/null 2>&1 || dpkg -s fonts-noto-cjk >/dev/null 2>&1; }) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
+	  echo "chromium or fonts-noto-cjk unavailable (apt-get needs root and the Debian mirror): the browser tests will skip and say so"
 
 test: models-test browser
 	$(BIN)/python -m pytest -q

@@ -86,13 +86,20 @@ class Assistant:
 
     # --- knowledge base --------------------------------------------------------------------------
 
-    def ingest(self, paths: Iterable[Path | str], progress: Progress | None = None) -> IngestStats:
-        """Load and chunk every file, then add them all in one transaction (failures are reported, not raised)."""
+    def ingest(self, paths: Iterable[Path | str], progress: Progress | None = None, *,
+               by_content: bool = False) -> IngestStats:
+        """Load and chunk every file, then add them all in one transaction (failures are reported, not raised).
+        A document is identified by its file's absolute path (ingesting it again updates it), or with `by_content`
+        by its content (uploads: two users' different 通知.pdf stay two documents)."""
+        from sme_ai.ingest.limits import Limits
         from sme_ai.ingest.pipeline import load_paths
 
         s = self.settings
+        limits = Limits(max_unzipped_bytes=s.max_unzipped_bytes, max_zip_ratio=s.max_zip_ratio,
+                        max_pdf_pages=s.max_pdf_pages, max_parse_seconds=s.max_parse_seconds,
+                        max_doc_chars=s.max_doc_chars, ocr=s.ocr, max_ocr_pages=s.max_ocr_pages)
         loaded = load_paths(paths, chunk_size=s.chunk_size, overlap=s.chunk_overlap, max_bytes=s.max_file_bytes,
-                            progress=progress)
+                            progress=progress, by_content=by_content, limits=limits)
         stats = IngestStats(failures=loaded.failures)
         if loaded.documents:
             on_embed = (lambda done, total: progress("embed", done, total, "")) if progress else None
@@ -100,6 +107,7 @@ class Assistant:
         return stats
 
     def documents(self) -> list[dict]:
+        self.kb.refresh()
         return self.kb.documents()
 
     def chunks(self, ids: list[str]) -> list[Chunk]:

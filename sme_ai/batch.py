@@ -13,6 +13,25 @@ from sme_ai.errors import SmeAiError
 
 INPUTS = (".txt", ".csv", ".xlsx", ".jsonl")
 OUTPUTS = (".jsonl", ".csv", ".xlsx")
+# a cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice or Google Sheets;
+# the full-width forms are included because spreadsheet apps in Chinese locales accept them too
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+
+
+def safe_cell(value: Any) -> Any:
+    """A spreadsheet cell that cannot be a formula (CSV/Excel injection, e.g. `=HYPERLINK(...)`): a text cell that
+    starts like one gets a leading apostrophe; other values pass through."""
+    if isinstance(value, str) and value.lstrip(" ")[:1] in FORMULA_START:
+        return "'" + value
+    return value
+
+
+def xlsx_cell(value: Any) -> Any:
+    """`safe_cell`, without the control characters that openpyxl refuses (one would lose the whole file)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = safe_cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 class BatchFormatError(SmeAiError):
@@ -93,7 +112,7 @@ def write_answers(path: Path, records: Iterable[dict[str, Any]]) -> None:
         with open(path, "w", encoding="utf-8-sig", newline="") as f:  # BOM: Excel opens Chinese CSV correctly
             w = csv.DictWriter(f, fieldnames=header)
             w.writeheader()
-            w.writerows(rows)
+            w.writerows({h: safe_cell(r[h]) for h in header} for r in rows)
         return
     from openpyxl import Workbook
 
@@ -102,5 +121,5 @@ def write_answers(path: Path, records: Iterable[dict[str, Any]]) -> None:
     ws.title = "answers"
     ws.append(header)
     for r in rows:
-        ws.append([r[h] for h in header])
+        ws.append([xlsx_cell(r[h]) for h in header])
     wb.save(path)

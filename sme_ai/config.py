@@ -54,6 +54,14 @@ class Settings(BaseSettings):
     chunk_size: int = Field(360, ge=80, description="target chunk size in characters")
     chunk_overlap: int = Field(1, ge=0, le=5, description="sentences repeated between neighbouring chunks")
     max_file_mb: float = Field(50.0, gt=0)
+    max_unzipped_mb: float = Field(256.0, gt=0, description="a DOCX/XLSX/PPTX (a zip) may decompress to at most this")
+    max_zip_ratio: float = Field(100.0, gt=1, description="largest decompressed/compressed size ratio of such a zip "
+                                 "(text-heavy Office files stay well under 30:1; a zip bomb is far above)")
+    max_pdf_pages: int = Field(1000, ge=1, description="PDFs with more pages are refused")
+    max_parse_seconds: float = Field(300.0, gt=0, description="time to read one PDF, OCR included (checked per page)")
+    max_doc_chars: int = Field(3_000_000, ge=1000, description="characters of text one document may yield")
+    ocr: bool = Field(True, description="recognise text in scanned PDF pages and images (RapidOCR, bundled models)")
+    max_ocr_pages: int = Field(100, ge=1, description="pages of one document that may need OCR (about 3–10 s each)")
 
     # retrieval
     dense_k: int = Field(20, ge=1)
@@ -83,6 +91,23 @@ class Settings(BaseSettings):
                                      "then it gets the extractive answer (None: wait for ever)")
     max_threads: int = Field(320, ge=8, description="Gradio's worker threads (each chat request in flight holds one)")
     app_dir: Path | None = Field(None, description="question log, feedback, uploads (default: <data_dir>/app)")
+    heavy_actions_need_token: bool | None = Field(None, description="trainer batches and plan drafting (long holds "
+                                                  "on the one model) only for admin-token holders; None: when "
+                                                  "admin_token is set")
+    token_failures_allowed: int = Field(3, ge=1, description="wrong admin tokens per session or address before "
+                                        "a lockout that doubles with each further failure")
+    token_lockout_max_s: float = Field(300.0, gt=0, description="the longest lockout after wrong admin tokens")
+    log_max_mb: float = Field(20.0, gt=0, description="question log and feedback: each file rotates at this size "
+                              "(one older file is kept)")
+    feedback_per_minute: int = Field(10, ge=1, description="feedback clicks accepted per session per minute")
+
+    # the HTTP API (`sme-ai serve`, sme_ai.api): one knowledge base per tenant under <data_dir>/tenants/<tenant>/
+    api_host: str = Field("127.0.0.1", description="`sme-ai serve` bind address; loopback unless you mean to expose it")
+    api_port: int = Field(8700, ge=1, le=65535)
+    api_max_request_mb: float = Field(25.0, gt=0, description="largest request body (uploads included): else 413")
+    api_rate_per_minute: float = Field(120.0, gt=0, description="requests per minute per API key (token bucket)")
+    api_rate_burst: int = Field(30, ge=1, description="requests an API key may make at once before the rate applies")
+    api_keys_file: Path | None = Field(None, description="hashed API keys (default: <data_dir>/api_keys.json)")
 
     def __init__(self, **values):
         """A value that fails validation, from any source (argument, environment, TOML), is a SettingsError that
@@ -112,8 +137,28 @@ class Settings(BaseSettings):
         return int(self.max_file_mb * 1024 * 1024)
 
     @property
+    def max_unzipped_bytes(self) -> int:
+        return int(self.max_unzipped_mb * 1024 * 1024)
+
+    @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.api_max_request_mb * 1024 * 1024)
+
+    @property
+    def keys_path(self) -> Path:
+        """The API keys file (sha256 hashes only)."""
+        return self.api_keys_file or Path(self.data_dir) / "api_keys.json"
+
+    @property
+    def heavy_actions_locked(self) -> bool:
+        """Whether batches and plans need the admin token (the explicit setting, else: a token is configured)."""
+        if self.heavy_actions_need_token is None:
+            return bool(self.admin_token)
+        return self.heavy_actions_need_token and bool(self.admin_token)
 
     @property
     def app_folder(self) -> Path:

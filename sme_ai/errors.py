@@ -73,12 +73,71 @@ class EncryptedPdfError(IngestError):
 
 
 class ScannedPdfError(IngestError):
-    def __init__(self, path, pages: int):
+    """No text layer, and OCR was off, unavailable or found no text either."""
+
+    def __init__(self, path, pages: int, ocr_tried: bool = False):
         self.pages = pages
+        self.ocr_tried = ocr_tried
+        if ocr_tried:
+            message = (f"PDF 共 {pages} 页，没有文字层，文字识别（OCR）也没有识别出文字；请检查扫描质量或换一份清晰的文件 "
+                       "(no text layer, and OCR found no text: check the scan).")
+        else:
+            message = (f"PDF 共 {pages} 页但没有文字层，看起来是扫描件，需要先做 OCR；可打开 SME_AI_OCR "
+                       "(no text layer: looks scanned, needs OCR).")
+        super().__init__(path, message)
+
+
+class NoTextInImageError(IngestError):
+    def __init__(self, path):
+        super().__init__(path, "图片中没有识别出文字（OCR found no text in the image）；请换一张更清晰的图片。")
+
+
+class OcrUnavailableError(IngestError):
+    """The file needs OCR, but OCR is switched off (SME_AI_OCR=false)."""
+
+    def __init__(self, path):
+        super().__init__(path, "该文件需要文字识别（OCR），但 OCR 已关闭 (OCR is off); set SME_AI_OCR=true.")
+
+
+class TooManyPagesError(IngestError):
+    def __init__(self, path, pages: int, limit: int, what: str = "pages", setting: str = "SME_AI_MAX_PDF_PAGES"):
+        self.pages, self.limit, self.what, self.setting = pages, limit, what, setting
+        label = "需要文字识别的页" if what == "ocr pages" else "页"
+        super().__init__(path, f"{label}数过多：{pages} > 上限 {limit} ({what}: {pages} > {limit}). "
+                               f"Split the file or raise {setting}.")
+
+
+class ParseTimeoutError(IngestError):
+    def __init__(self, path, seconds: float, limit: float, done: int = 0, total: int = 0):
+        self.seconds, self.limit, self.done, self.total = seconds, limit, done, total
+        where = f"（已处理 {done}/{total} 页）" if total else ""
+        super().__init__(path, f"解析超时{where}：{seconds:.0f} s > 上限 {limit:g} s (parse time limit). "
+                               "Split the file or raise SME_AI_MAX_PARSE_SECONDS.")
+
+
+class ZipBombError(IngestError):
+    """An Office file (a zip) that would decompress to too much data, or at a suspicious ratio."""
+
+    def __init__(self, path, unzipped: int, compressed: int, *, limit_bytes: int, limit_ratio: float,
+                 member: str = ""):
+        self.unzipped, self.compressed = unzipped, compressed
+        self.limit_bytes, self.limit_ratio, self.member = limit_bytes, limit_ratio, member
+        ratio = unzipped / max(1, compressed)
+        what = f"; member '{member}'" if member else ""
         super().__init__(
             path,
-            f"PDF 共 {pages} 页但没有文字层，看起来是扫描件，需要先做 OCR (no text layer: looks scanned, needs OCR).",
+            f"压缩包解压后过大或压缩比异常，可能是“压缩炸弹”，已拒绝：解压后 {unzipped / 2**20:.1f} MiB，"
+            f"压缩比 {ratio:.0f}:1 (unzipped {unzipped / 2**20:.1f} MiB, ratio {ratio:.0f}:1 > limits "
+            f"{limit_bytes / 2**20:.0f} MiB / {limit_ratio:g}:1{what}). "
+            "Re-save the file, or raise SME_AI_MAX_UNZIPPED_MB / SME_AI_MAX_ZIP_RATIO if you trust it.",
         )
+
+
+class DocumentTooLongError(IngestError):
+    def __init__(self, path, chars: int, limit: int):
+        self.chars, self.limit = chars, limit
+        super().__init__(path, f"文档文字过多：{chars} 字 > 上限 {limit} 字 (too much text). "
+                               "Split the file or raise SME_AI_MAX_DOC_CHARS.")
 
 
 # --- index -------------------------------------------------------------------------------------
@@ -102,6 +161,28 @@ class DocumentNotFoundError(IndexError_):
     def __init__(self, key: str):
         self.key = key
         super().__init__(f"No document matches '{key}'. `sme-ai docs list` shows what is indexed.")
+
+
+class AmbiguousDocumentError(IndexError_):
+    def __init__(self, key: str, candidates: list[tuple[str, str]]):
+        self.key, self.candidates = key, candidates  # (doc id, where it came from)
+        listed = "; ".join(f"{doc_id} ({origin})" for doc_id, origin in candidates)
+        super().__init__(f"'{key}' names {len(candidates)} documents: {listed}. Remove one by its id "
+                         "(`sme-ai docs list --json` shows the ids).")
+
+
+class CorruptKnowledgeBaseError(IndexError_):
+    def __init__(self, path: Path, detail: str):
+        self.path, self.detail = path, detail
+        super().__init__(f"知识库清单已损坏 (the knowledge base manifest {path} is unreadable: {detail}) and no readable "
+                         "backup was found. Move the folder aside and ingest the documents again.")
+
+
+class KnowledgeBaseWriteError(IndexError_):
+    def __init__(self, data_dir: Path, detail: str):
+        self.data_dir, self.detail = data_dir, detail
+        super().__init__(f"无法写入知识库 (could not write the knowledge base in {data_dir}: {detail}); it is unchanged. "
+                         "Free some disk space and try again.")
 
 
 # --- models ------------------------------------------------------------------------------------

@@ -20,16 +20,22 @@ def content_hash(*parts: str, length: int = 32) -> str:
 
 @dataclass(frozen=True)
 class Section:
-    """A run of text under one heading path (or one PDF page)."""
+    """A run of text under one heading path (or one PDF page). `kind` is "text" or "table" (one row a line, each
+    row carrying its header, never cut inside a row); `ocr_confidence` is the mean OCR confidence (0–1) of text
+    recognised from an image, None for text read from the file."""
 
     text: str
     heading_path: tuple[str, ...] = ()
     page: int | None = None
+    kind: str = "text"
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded, normalised document. `source` is the stable key (a relative path or a name)."""
+    """A loaded, normalised document. `source` is what it is called (a file name or a path relative to the folder
+    ingested) and is shown in citations; `key` is its identity in the knowledge base (the file's absolute path, or
+    its content hash for uploads), so two different files called 通知.pdf are two documents."""
 
     source: str
     title: str
@@ -37,10 +43,11 @@ class Document:
     doc_type: str = "other"
     metadata: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     file_hash: str = ""
+    key: str = ""
 
     @property
     def id(self) -> str:
-        return content_hash(self.source, length=16)
+        return content_hash(self.key or self.source, length=16)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class Chunk:
     page: int | None = None
     doc_type: str = "other"
     reliability: str = ""
+    ocr_confidence: float | None = None  # set when the passage was recognised by OCR (a citation can say so)
 
     @property
     def index_text(self) -> str:
@@ -65,11 +73,13 @@ class Chunk:
     def metadata(self) -> dict[str, Any]:
         meta = {k: getattr(self, k) for k in ("doc_id", "source", "title", "section", "doc_type", "reliability")}
         meta["page"] = -1 if self.page is None else self.page
+        meta["ocr_confidence"] = -1.0 if self.ocr_confidence is None else float(self.ocr_confidence)
         return meta
 
     @classmethod
     def from_metadata(cls, chunk_id: str, text: str, meta: dict[str, Any]) -> "Chunk":
         page = meta.get("page", -1)
+        ocr = meta.get("ocr_confidence", -1.0)
         return cls(
             id=chunk_id,
             doc_id=meta.get("doc_id", ""),
@@ -80,6 +90,7 @@ class Chunk:
             page=None if page in (-1, None) else int(page),
             doc_type=meta.get("doc_type", "other"),
             reliability=meta.get("reliability", ""),
+            ocr_confidence=None if ocr is None or float(ocr) < 0 else float(ocr),
         )
 
 
@@ -106,6 +117,7 @@ class Hit:
             "page": c.page,
             "doc_type": c.doc_type,
             "reliability": c.reliability,
+            "ocr_confidence": c.ocr_confidence,
             "text": c.text,
         }
 

@@ -1,4 +1,4 @@
-"""A tiny knowledge base and a running app in a child process, shared by the live and browser tests."""
+"""A tiny knowledge base and a running app in a child process, shared by the live and browser tiers."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def text_of(message: dict) -> str:
 
 def running_app(root: Path) -> Iterator:
     """The app on the tiny corpus (hash embedder, extractive answers) in a child process; no traceback in its log."""
-    from sme_ai.app.server import AppProcess
+    from sme_ai.testing.app_process import AppProcess
 
     env = base_env(root / "kb")
     ingest(make_corpus(root / "docs"), env)

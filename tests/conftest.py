@@ -13,6 +13,15 @@ SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seeds" / "action_plan_2025_2027_interpretation.txt"
 CORPORA = ROOT / "corpora"
 
+SLOW_TIERS = ("model", "live", "browser")  # see [tool.pytest.ini_options].markers in pyproject.toml
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test outside the model, live and browser tiers is in the fast tier: `pytest -m fast` runs just those."""
+    for item in items:
+        if not any(item.get_closest_marker(tier) for tier in SLOW_TIERS):
+            item.add_marker(pytest.mark.fast)
+
 
 @pytest.fixture(scope="session")
 def seed_path() -> Path:

@@ -173,7 +173,7 @@ def test_injection_inside_a_document_does_not_change_behaviour(fake_settings, kb
     (kb_dir / "ad.md").write_text(INJECTION, encoding="utf-8")
     asst = _assistant(fake_settings, None, kb_dir)  # extractive: the document text is never an instruction
     a = asst.ask("上云率目标是多少")
-    assert "40%" in a.text and "100万" not in a.text.split("根据资料")[0]
+    assert "40%" in a.text and "100万" not in a.text  # the injected amount is nowhere in the answer
     # and with a model that obeys the injected text, verification removes the invented number
     obeying = _assistant(fake_settings, lambda m: "补贴100万元。" if "忽略以上" in m[-1]["content"] else "超过40%[1]。", kb_dir,
                          min_dense_score=0.0, data_dir=fake_settings.data_dir.parent / "kb2")

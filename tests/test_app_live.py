@@ -1,7 +1,7 @@
-"""The real app in a child process on a free loopback port, driven with gradio_client.
+"""The real app in a child process on a free loopback port, driven with gradio_client: the live tier.
 
-The first group runs without model files (hash embedder, extractive answers) so it belongs to the fast suite; the
-`model` test at the end uses the real embedder and the small Qwen 0.5B generator.
+The first group runs without model files (hash embedder, extractive answers); the test at the end is also in the
+model tier: it uses the real embedder and the small Qwen 0.5B generator.
 """
 
 import threading
@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.live  # every test here starts the app in a child process (AppProcess)
+
 pytest.importorskip("gradio_client")
 
 from app_fixtures import XSS, base_env, ingest, make_corpus, running_app, text_of  # noqa: E402
 from gradio_client import Client, handle_file  # noqa: E402
 
-from sme_ai.app.server import AppProcess  # noqa: E402
+from sme_ai.testing.app_process import AppProcess  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +129,6 @@ def test_trainer_batch_and_question_statistics(app, tmp_path):
 
 
 def test_draft_a_plan(app):
-    from sme_ai.app import plan_tabs
-
-    if not plan_tabs.available():
-        pytest.skip("sme_ai.plan.api is not there yet: the plan tab is not wired")
     from sme_ai.app.planning import EXAMPLE_PROFILE, PROFILE_FIELDS
 
     job = client(app).submit(*[EXAMPLE_PROFILE[k] for k in PROFILE_FIELDS], False, api_name="/plan")

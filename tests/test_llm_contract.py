@@ -1,68 +1,18 @@
-"""One contract, every LLM backend: the fake, llama.cpp (real 0.5B), transformers (tiny random model, plumbing
-only) and the OpenAI-compatible client against a real `llama_cpp.server` process on loopback."""
+"""One contract (sme_ai.testing.contracts.LLMContract), every LLM backend: the fake in the fast tier; transformers
+(a tiny random model, plumbing only) and llama.cpp (the real 0.5B) in the model tier; the OpenAI-compatible client
+against a real `llama_cpp.server` process on loopback in the model and live tiers."""
 
 import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
 
 from conftest import require_model
-from sme_ai.generate.llm import LLM, FakeLLM, complete
-
-PROMPTS = [
-    [{"role": "system", "content": "你是助手。"}, {"role": "user", "content": "用一句话介绍中小企业数字化转型。"}],
-    [{"role": "user", "content": "列出三个数字化转型的场景。"}],
-]
-
-
-class LLMContract:
-    deterministic_prefix = True  # greedy decoding: a shorter generation is a prefix of a longer one
-
-    @pytest.fixture(scope="class")
-    @classmethod
-    def llm(cls):
-        raise NotImplementedError
-
-    def test_is_an_llm(self, llm):
-        assert isinstance(llm, LLM) and isinstance(llm.name, str) and llm.name
-
-    def test_stream_yields_text(self, llm):
-        pieces = list(llm.stream(PROMPTS[0], max_tokens=16))
-        assert pieces and all(isinstance(p, str) for p in pieces) and "".join(pieces).strip()
-
-    def test_max_tokens_bounds_and_greedy_is_deterministic(self, llm):
-        short = complete(llm, PROMPTS[0], max_tokens=6)
-        long = complete(llm, PROMPTS[0], max_tokens=24)
-        assert len(short) < len(long)
-        if self.deterministic_prefix:
-            assert long.startswith(short.rstrip())
-        assert complete(llm, PROMPTS[0], max_tokens=24) == long
-
-    def test_stop_sequence_cuts_the_output(self, llm):
-        full = complete(llm, PROMPTS[1], max_tokens=24)
-        stop = full.strip()[len(full.strip()) // 2 :][:2]
-        assert stop.strip()
-        cut = complete(llm, PROMPTS[1], max_tokens=24, stop=[stop])
-        assert stop not in cut
-        assert cut.strip() == full[: full.find(stop)].strip()
-
-    def test_concurrent_calls_never_interleave(self, llm):
-        serial = [complete(llm, p, max_tokens=16) for p in PROMPTS]
-        results = [None, None]
-
-        def run(i):
-            results[i] = complete(llm, PROMPTS[i], max_tokens=16)
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=120)
-        assert results == serial
+from sme_ai.generate.llm import FakeLLM, complete
+from sme_ai.testing.contracts import PROMPTS, LLMContract
 
 
 class TestFakeLLM(LLMContract):
@@ -82,6 +32,7 @@ class TestLlamaCpp(LLMContract):
         return LlamaCppLLM(require_model("qwen2.5-coder-0.5b"), name="qwen2.5-coder-0.5b", n_threads=2, n_ctx=1024)
 
 
+@pytest.mark.model  # no catalog file, but torch + transformers and a model built on the spot: ~30 s, not fast
 class TestTransformersTiny(LLMContract):
     @pytest.fixture(scope="class")
     @classmethod
@@ -137,6 +88,7 @@ def llama_server(tmp_path_factory):
 
 
 @pytest.mark.model
+@pytest.mark.live  # starts a `python -m llama_cpp.server` process
 class TestOpenAICompatible(LLMContract):
     @pytest.fixture(scope="class")
     @classmethod
@@ -146,8 +98,7 @@ class TestOpenAICompatible(LLMContract):
         return OpenAICompatLLM(llama_server, "qwen-0.5b", api_key="test-key")
 
 
-@pytest.mark.model
-def test_openai_backend_reports_a_dead_server():
+def test_openai_backend_reports_a_dead_server():  # fast: nothing listens on the port, no model needed
     from sme_ai.generate.openai_backend import LLMServerError, OpenAICompatLLM
 
     llm = OpenAICompatLLM(f"http://127.0.0.1:{_free_port()}", "none", timeout=3)

@@ -158,7 +158,8 @@ def test_docx_headings_and_tables(tmp_path):
     assert doc.title == "试点方案"
     paths = [s.heading_path for s in doc.sections]
     assert ("总体目标",) in paths and ("总体目标", "资金安排") in paths
-    assert "改造补助 | 30万元" in doc.sections[-1].text
+    # a table row keeps its header (was "改造补助 | 30万元" before tables became row-with-header sections)
+    assert doc.sections[-1].kind == "table" and doc.sections[-1].text == "项目：改造补助；金额：30万元"
 
 
 def test_corrupt_docx(tmp_path):

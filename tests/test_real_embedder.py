@@ -1,20 +1,51 @@
-"""Integration with the real EmbeddingGemma (fetched by the test command) and real Chroma."""
+"""Integration with the real EmbeddingGemma (fetched by the test command) and real Chroma: the embedder contract
+(sme_ai.testing.contracts.EmbedderContract) and retrieval quality on the seed document."""
 
+import numpy as np
 import pytest
 
-from conftest import require_model
+from conftest import real_models_home, require_model
+from sme_ai.testing.contracts import EmbedderContract
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory, seed_path):
+def real_embedder():
+    """EmbeddingGemma as the product builds it (make_embedder from Settings), loaded once for the module."""
     require_model("embeddinggemma-300m")
+    from sme_ai.config import Settings
+    from sme_ai.index.embedder import make_embedder
+
+    return make_embedder(Settings(embedder="sentence-transformers", embedder_model="embeddinggemma-300m",
+                                  home=real_models_home()))
+
+
+class TestEmbeddingGemma(EmbedderContract):
+    atol = 1e-3  # float32 on CPU; padding in a batch moves the last digits
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def embedder(cls, real_embedder):
+        return real_embedder
+
+    # sme_ai.index.embedder.SentenceTransformerEmbedder.embed([]) raises: sentence-transformers returns a 1-d
+    # np.array([]) for no inputs and the renormalisation takes its norm along axis 1. Strict: fix it, then drop this.
+    @pytest.mark.xfail(strict=True, raises=np.exceptions.AxisError,
+                       reason="known bug: SentenceTransformerEmbedder.embed([]) raises AxisError instead of (0, dim)")
+    @pytest.mark.parametrize("kind", ["query", "document"])
+    def test_an_empty_batch_is_an_empty_matrix(self, embedder, kind):
+        super().test_an_empty_batch_is_an_empty_matrix(embedder, kind)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, seed_path, real_embedder):
     from sme_ai.assistant import Assistant
     from sme_ai.config import Settings
 
     root = tmp_path_factory.mktemp("real")
-    asst = Assistant(Settings(data_dir=root / "kb", vector_store="chroma", embedder="sentence-transformers"))
+    asst = Assistant(Settings(data_dir=root / "kb", vector_store="chroma", embedder="sentence-transformers"),
+                     embedder=real_embedder)
     stats = asst.ingest([seed_path])
     assert stats.added == [seed_path.name] and stats.chunks_embedded > 5
     return asst
@@ -41,9 +72,7 @@ def test_reingest_does_no_embedding_work(seeded, seed_path):
     assert stats.chunks_embedded == 0 and stats.unchanged == [seed_path.name]
 
 
-def test_embedder_contract(seeded):
-    import numpy as np
-
+def test_embeddinggemma_is_768d_and_separates_the_answer_from_small_talk(seeded):
     emb = seeded.embedder
     assert emb.dim == 768 and emb.name == "embeddinggemma-300m"
     q = emb.embed(["中小企业上云率目标是多少"], "query")[0]

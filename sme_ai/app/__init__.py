@@ -8,8 +8,10 @@
 - `answering.py`  cache → retrieval → generation, shared by chat and the trainer batch
 - `chat.py`, `knowledge.py`, `training.py`, `planning.py`   the tabs' handlers (plain functions, no gradio)
 - `render.py`     sanitised Markdown for everything shown;  `uploads.py` upload types, checks and safe names
-- `session.py`    per-user state;  `logbook.py` question log and feedback (JSONL)
-- `ui.py`, `plan_tabs.py`   the Gradio page (the only modules that import gradio);  `main.py` the entry point
+- `session.py`    per-user state;  `logbook.py` question log and feedback (JSONL, bounded by size)
+- `guard.py`      the admin token with lockouts, and the HTTP guard in front of Gradio's direct-run and upload routes
+- `ui.py`, `plan_tabs.py`, `controls.py`   the Gradio page (the only modules that import gradio);  `main.py` the
+                  entry point (refuses an exposed address without an admin token)
 
 Importing this package imports neither gradio nor any model.
 """

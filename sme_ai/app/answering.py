@@ -9,7 +9,7 @@ cache, the gate and the question log behave the same everywhere.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sme_ai.app.cache import cache_key
@@ -90,10 +90,14 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
         yield Final(answer)
 
 
-def answer_once(ctx, question: str, *, log: bool = False) -> tuple[Answer, bool]:
-    """The final answer and whether it came from the cache (for batches)."""
+def answer_once(ctx, question: str, *, log: bool = False,
+                on_wait: Callable[[int], None] | None = None) -> tuple[Answer, bool]:
+    """The final answer and whether it came from the cache (for batches); `on_wait(ahead)` while the model is
+    busy with `ahead` requests before this one."""
     for event in answer_events(ctx, question, log=log):
-        if isinstance(event, Cached):
+        if isinstance(event, Waiting) and on_wait:
+            on_wait(event.ahead)
+        elif isinstance(event, Cached):
             return event.answer, True
         if isinstance(event, Final):
             return event.answer, False

@@ -15,6 +15,7 @@ from sme_ai.types import Delta, Evidence, Final
 
 log = logging.getLogger(__name__)
 
+ECHO_CHARS = 100  # of a question over the length limit, this much is kept and shown with the error
 EXAMPLES = [
     "什么是中小企业数字化转型？我们公司从哪里开始？",
     "到2027年中小企业数字化转型的目标是什么？",
@@ -45,11 +46,12 @@ def ask(ctx, session: Session | None, question: str) -> Iterator[ChatView]:
     """One question: evidence first, then the streaming answer, then the final answer with expandable citations.
     A cached answer is one update (evidence and answer together): under load every update costs the server."""
     session = ensure(session)
-    question = (question or "").strip()
+    full = (question or "").strip()
+    question = _label(full, ctx.asst.settings.max_question_chars)  # what the session keeps and the chat shows
     evidence, partial = "", ""
     shown = render.status_markdown("search", "正在检索资料…")  # until the evidence is found
     try:
-        for event in answer_events(ctx, question, session.history, session_id=session.id):
+        for event in answer_events(ctx, full, session.history, session_id=session.id):
             if isinstance(event, Evidence):
                 evidence = render.evidence_markdown(event.hits, event.question)
                 status = render.status_markdown("write", f"已找到 {len(event.hits)} 段资料，正在生成回答…")
@@ -85,14 +87,28 @@ def ask(ctx, session: Session | None, question: str) -> Iterator[ChatView]:
         yield ChatView(messages(session), evidence, render.status_markdown("error", msg), session)
 
 
+def _label(question: str, limit: int) -> str:
+    """The question as kept and shown: one over the limit (refused with a clear error) only as a short prefix."""
+    if len(question) <= limit:
+        return question
+    return question[:ECHO_CHARS] + f"…（共 {len(question)} 字，已截断）"
+
+
 def feedback(ctx, session: Session | None, index: int, liked: bool) -> str:
-    """👍/👎 on the chat message at `index` (user and assistant messages alternate). Returns a status line."""
+    """👍/👎 on the chat message at `index` (user and assistant messages alternate). Returns a status line.
+    No token needed (trainees give it); the same value again is not stored twice, and a session stores at most
+    `feedback_per_minute` of them a minute."""
     session = ensure(session)
     turn_no = index // 2
     if not 0 <= turn_no < len(session.turns) or session.turns[turn_no].answer is None:
         return render.status_markdown("error", "只能对已完成的回答评价")
     turn = session.turns[turn_no]
-    turn.feedback = "up" if liked else "down"
+    value = "up" if liked else "down"
+    if turn.feedback == value:
+        return render.status_markdown("done", "已记录您的反馈，谢谢！")
+    if not session.allow_feedback(ctx.settings.feedback_per_minute):
+        return render.status_markdown("error", "反馈过于频繁，请稍后再试")
+    turn.feedback = value
     ctx.log.feedback(session.id, turn.question, turn.answer.text, turn.feedback)
     return render.status_markdown("done", "已记录您的反馈，谢谢！")
 

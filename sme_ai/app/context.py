@@ -1,14 +1,16 @@
 """What every handler needs, built once per process: the Assistant (its model behind the gate), the answer cache,
-the knowledge-base lock and the question log; `settings` is the Assistant's own `Settings` (the web-app fields live
-there too). Building it loads nothing; `warm_up` does."""
+the knowledge-base lock (only a re-index takes it for writing), the question log and the admin-token guard;
+`settings` is the Assistant's own `Settings` (the web-app fields live there too). Building it loads nothing;
+`warm_up` does."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sme_ai.app.cache import AnswerCache
 from sme_ai.app.gate import GatedLLM, GenerationGate
+from sme_ai.app.guard import TokenGuard
 from sme_ai.app.logbook import Logbook
 from sme_ai.app.rwlock import ReadWriteLock
 from sme_ai.assistant import Assistant
@@ -24,6 +26,7 @@ class AppContext:
     gate: GenerationGate
     kb_lock: ReadWriteLock
     log: Logbook
+    guard: TokenGuard = field(default_factory=TokenGuard)  # wrong admin tokens: counts and lockouts
 
     @property
     def settings(self) -> Settings:
@@ -53,4 +56,5 @@ def build_app_context(settings: Settings | None = None, *, embedder=None, llm=No
         gated = GatedLLM(lambda: Assistant.load_llm(settings), gate, name=settings.llm_model)
     asst = Assistant(settings, embedder=embedder, llm=gated)
     return AppContext(asst=asst, cache=AnswerCache(settings.cache_size), gate=gate, kb_lock=ReadWriteLock(),
-                      log=Logbook(settings.app_folder))
+                      log=Logbook(settings.app_folder, max_bytes=int(settings.log_max_mb * 1024 * 1024)),
+                      guard=TokenGuard(settings.token_failures_allowed, settings.token_lockout_max_s))

@@ -6,6 +6,7 @@ It serves the knowledge base already indexed in `Settings().data_dir` (`sme-ai i
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import os
 import sys
@@ -15,8 +16,39 @@ log = logging.getLogger("sme_ai.app")
 
 def configure_queue(demo, settings) -> None:
     """Chat requests run concurrently (their retrieval and cache hits are cheap); the model itself is serialised by
-    the gate; other events default to a few at a time; knowledge-base writes have their own limit of one."""
-    demo.queue(max_size=settings.queue_max, default_concurrency_limit=4, status_update_rate="auto")
+    the gate; other events default to a few at a time; knowledge-base writes have their own limit of one.
+    `api_open=False`: every event goes through the queue (its size and the concurrency limits hold); Gradio's
+    direct route `/gradio_api/run/<name>` refuses them (every event of the page is queued), and `HttpGuard` closes
+    that route too."""
+    demo.queue(max_size=settings.queue_max, default_concurrency_limit=4, status_update_rate="auto", api_open=False)
+
+
+def http_middleware(ctx) -> list:
+    """The app's guard in front of Gradio's own routes (direct runs; uploads need the admin token when set)."""
+    from starlette.middleware import Middleware
+
+    from sme_ai.app.guard import HttpGuard
+
+    return [Middleware(HttpGuard, token=ctx.settings.admin_token, guard=ctx.guard)]
+
+
+INSECURE = ("警告：本服务对本机以外开放（{where}），但没有设置管理员口令（SME_AI_ADMIN_TOKEN）。任何能访问它的人都可以"
+            "上传和删除知识库文档、读取学员提问记录、长时间占用模型。请设置口令，或只绑定 127.0.0.1。")
+
+
+def exposure(settings) -> str:
+    """Where the app is reachable from beyond this machine ("" when only on loopback)."""
+    where = []
+    host = (settings.host or "127.0.0.1").strip("[]")
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        where.append(f"--host {host}")
+    if settings.share:
+        where.append("--share 公网分享链接")
+    return "，".join(where)
 
 
 def launch(ctx, *, prevent_thread_lock: bool = False, quiet: bool = False):
@@ -30,6 +62,7 @@ def launch(ctx, *, prevent_thread_lock: bool = False, quiet: bool = False):
         max_file_size=app.max_upload_bytes, show_error=False, ssr_mode=False, quiet=quiet,
         blocked_paths=[str(ctx.asst.settings.data_dir), str(ctx.asst.settings.home)],
         prevent_thread_lock=prevent_thread_lock, theme=theme(), css=CSS, footer_links=["api"],
+        app_kwargs={"middleware": http_middleware(ctx)},
     )
     return demo
 
@@ -44,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, help="port (default: $SME_AI_PORT or 7860)")
     p.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
     p.add_argument("--no-warm-up", action="store_true", help="load the models on the first question instead")
+    p.add_argument("--insecure", action="store_true",
+                   help="start on a non-loopback address or with --share even without SME_AI_ADMIN_TOKEN (unsafe)")
     args = p.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # the app never phones home
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -51,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "share": args.share or None}.items() if v}
     try:
         settings = Settings(**overrides)
+        where = exposure(settings)
+        if where and not settings.admin_token:
+            if not args.insecure:
+                print("错误: " + INSECURE.format(where=where) + "（确需如此请加 --insecure。）", file=sys.stderr)
+                return 2
+            print(INSECURE.format(where=where) + "（已按 --insecure 启动。）", file=sys.stderr)
         ctx = build_app_context(settings)
         if not args.no_warm_up:
             log.info("loading the embedder, the knowledge base and the model…")

@@ -1,6 +1,7 @@
 """The 数字化水平自评 and 改造方案 tabs (Gradio), over the plain handlers in `planning.py`."""
 
 from sme_ai.app import planning, render
+from sme_ai.app.controls import LIGHT, caller, token_box
 from sme_ai.app.session import ensure
 from sme_ai.errors import SmeAiError
 
@@ -13,12 +14,12 @@ def build(ctx, session, tabs) -> None:
         carry = _assess_tab(ctx, session)
     with gr.Tab("改造方案", id="plan") as plan_tab:
         summary = _plan_tab(ctx, session)
-    plan_tab.select(planning.assessment_summary, [session], [summary], api_visibility="private", queue=False)
+    plan_tab.select(planning.assessment_summary, [session], [summary], api_visibility="private", **LIGHT)
 
     def on_carry(s):
         return gr.Tabs(selected="plan"), planning.assessment_summary(s)
 
-    carry.click(on_carry, [session], [tabs, summary], api_visibility="private", queue=False)
+    carry.click(on_carry, [session], [tabs, summary], api_visibility="private", **LIGHT)
 
 
 def _assess_tab(ctx, session):
@@ -71,7 +72,9 @@ def _plan_tab(ctx, session):
     import gradio as gr
     from sme_ai.plan.catalog import industry_choices, tier_choices
 
-    gr.Markdown("### 企业信息\n填写后点击“生成改造方案”。方案逐节生成，每一节都引用政策资料；是否为试点城市请按实际情况填写。")
+    locked = ctx.settings.heavy_actions_locked
+    gr.Markdown("### 企业信息\n填写后点击“生成改造方案”。方案逐节生成，每一节都引用政策资料；是否为试点城市请按实际情况填写。"
+                + ("生成方案需要管理员口令。" if locked else ""))
     summary = gr.Markdown(planning.assessment_summary(None), elem_id="plan-assessment")
     with gr.Row():
         name = gr.Textbox(label="企业名称（可选）")
@@ -90,6 +93,7 @@ def _plan_tab(ctx, session):
     pains = gr.Textbox(label="痛点", placeholder="例如：设备利用率低、交期不准")
     goals = gr.Textbox(label="目标", placeholder="例如：设备联网、生产排程数字化")
     use = gr.Checkbox(value=True, label="使用自评结果（如已完成自评）")
+    token = token_box(ctx, "plan-token", visible=locked)
     run = gr.Button("生成改造方案", variant="primary", elem_id="plan-run")
     progress = gr.Markdown(elem_id="plan-progress")
     files = gr.File(label="下载方案（DOCX / Markdown）", file_count="multiple", interactive=False)
@@ -97,12 +101,13 @@ def _plan_tab(ctx, session):
     fields = [name, industry, detail, region, pilot, employees, revenue, tier, systems, pains, goals, budget, months]
     assert len(fields) == len(planning.PROFILE_FIELDS)
 
-    def on_plan(*values):
-        *form, use_assessment, s = values
+    def on_plan(request: gr.Request, *values):
+        *form, use_assessment, tok, s = values
         s = ensure(s)
-        for view in planning.draft(ctx, s, form, bool(use_assessment)):
+        for view in planning.draft(ctx, s, form, bool(use_assessment), tok, caller=caller(s, request)):
             yield view.progress, view.plan, (view.files or None), s
 
-    run.click(on_plan, [*fields, use, session], [progress, plan_md, files, session], api_name="plan",
+    # the token comes after the form, so the API's calls without it still work (it defaults to "")
+    run.click(on_plan, [*fields, use, token, session], [progress, plan_md, files, session], api_name="plan",
               concurrency_limit=4, concurrency_id="plan")
     return summary

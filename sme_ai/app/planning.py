@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sme_ai.app import render
+from sme_ai.app.knowledge import check_admin
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.session import Session, ensure
 from sme_ai.errors import SmeAiError
@@ -27,8 +28,9 @@ EXAMPLE_PROFILE = {
 
 
 def safe_markdown(text: str) -> str:
-    """Markdown produced from our own templates and corpus passages: no raw HTML can survive (`<` → `&lt;`)."""
-    return str(text or "").replace("<", "&lt;")
+    """Markdown from our own templates around untrusted text (the profile form, the model's prose, quoted
+    passages): no HTML, link, image or autolink survives (`render.defang_md`)."""
+    return render.defang_md(text)
 
 
 # --- self-assessment ---------------------------------------------------------------------------
@@ -102,9 +104,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^\w-]+", "_", text).strip("_")[:40] or "plan"
 
 
-def draft(ctx, session: Session | None, values: list | tuple, use_assessment: bool = True) -> Iterator[PlanView]:
-    """Progress per section (and the queue position while the model is busy), then the plan and its files."""
+def draft(ctx, session: Session | None, values: list | tuple, use_assessment: bool = True, token: str = "", *,
+          caller: tuple[str, ...] = ()) -> Iterator[PlanView]:
+    """Progress per section (and the queue position while the model is busy), then the plan and its files.
+    With `heavy_actions_locked`, only an admin-token holder may draft (a plan holds the one model for minutes)."""
     session = ensure(session)
+    if ctx.settings.heavy_actions_locked:
+        try:
+            check_admin(ctx, token, caller)
+        except SmeAiError as e:
+            yield PlanView(render.status_markdown("error", f"生成改造方案仅限持有管理员口令的用户。{e}"))
+            return
     profile = profile_from_form(values)
     assessment = session.assessment if use_assessment else None
     yield PlanView(render.status_markdown("search", "正在分析企业信息…"))

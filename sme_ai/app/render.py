@@ -14,6 +14,8 @@ from sme_ai.types import Answer, Citation, Hit
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 _MARKER = re.compile(r"\\\[(\d{1,2})\\\]")
+_BACKSLASH = re.compile(r"\\(?!\|)")  # all but the tables' `\|`
+_LINKISH = re.compile(r"[\[\]]|(?<=[A-Za-z])(?=://)|(?<=\bwww)(?=\.)|(?<=[\w.+-])(?=@[\w-])", re.IGNORECASE)
 
 
 def esc_html(text: object) -> str:
@@ -24,6 +26,15 @@ def esc_html(text: object) -> str:
 def esc_md(text: object) -> str:
     """For text in Markdown: entities for <, >, &, quotes; a backslash before every Markdown character."""
     return _MD_SPECIAL.sub(r"\\\1", esc_html(text))
+
+
+def defang_md(text: object) -> str:
+    """Markdown from our own templates with untrusted text inside (profile fields, model prose, quoted passages):
+    headings, lists, emphasis and tables stay; nothing can become HTML (`<` → `&lt;`, except the tables' `<br>`),
+    a link or an image (`[` and `]` escaped), or an autolink (`http\\://`, `www\\.`, `a\\@b`)."""
+    text = _BACKSLASH.sub(r"\\\\", str(text or ""))  # a backslash of the text never escapes our escapes
+    text = text.replace("<", "&lt;").replace("&lt;br>", "<br>")
+    return _LINKISH.sub(lambda m: "\\" + m.group(0) if m.group(0) else "\\", text)
 
 
 def _where(section: str, page: int | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ class Session:
     turns: list[Turn] = field(default_factory=list)
     assessment: Any = None  # the last self-assessment, carried into the plan tab
     _workdir: Path | None = None
+    _feedback_times: list[float] = field(default_factory=list)
 
     @property
     def history(self) -> list[tuple[str, str]]:
@@ -35,6 +37,15 @@ class Session:
     def add(self, turn: Turn) -> None:
         self.turns.append(turn)
         del self.turns[:-MAX_TURNS]
+
+    def allow_feedback(self, per_minute: int, now: float | None = None) -> bool:
+        """Whether one more feedback fits in the last minute's allowance (and count it if so)."""
+        now = time.monotonic() if now is None else now
+        self._feedback_times = [t for t in self._feedback_times if now - t < 60.0]
+        if len(self._feedback_times) >= per_minute:
+            return False
+        self._feedback_times.append(now)
+        return True
 
     def workdir(self) -> Path:
         """This session's folder for downloads (answers, exports, plans); removed with the session."""

@@ -14,6 +14,7 @@ from sme_ai.app.knowledge import check_admin
 from sme_ai.app.session import Session, ensure
 from sme_ai.app.uploads import QUESTION_LIST_TYPES
 from sme_ai.app.uploads import check_upload
+from sme_ai.batch import safe_cell, xlsx_cell
 from sme_ai.errors import SmeAiError
 
 FORMATS = ("xlsx", "csv", "jsonl")
@@ -25,11 +26,16 @@ def _fmt(fmt: str) -> str:
 
 
 def answer_list(ctx, session: Session | None, path: str | Path | None, fmt: str = "xlsx",
-                progress: Callable[[float, str], None] | None = None) -> tuple[str, Path | None]:
-    """Answer every question of an uploaded .txt/.csv/.xlsx/.jsonl list. Returns (report, file to download)."""
+                progress: Callable[[float, str], None] | None = None, token: str = "", *,
+                caller: tuple[str, ...] = ()) -> tuple[str, Path | None]:
+    """Answer every question of an uploaded .txt/.csv/.xlsx/.jsonl list. Returns (report, file to download).
+    With `heavy_actions_locked`, only an admin-token holder may run one (a batch holds the model for long); while
+    the model is busy, `progress` shows the place in line."""
     from sme_ai.batch import read_questions, write_answers
 
     session = ensure(session)
+    if ctx.settings.heavy_actions_locked:
+        check_admin(ctx, token, caller)
     if not path:
         return render.status_markdown("error", "请先上传问题清单（txt/csv/xlsx/jsonl）"), None
     path = Path(path)
@@ -43,10 +49,13 @@ def answer_list(ctx, session: Session | None, path: str | Path | None, fmt: str 
     questions = questions[:limit]
     records, cached, t0 = [], 0, time.perf_counter()
     for i, q in enumerate(questions, start=1):
+        done = (i - 1) / max(len(questions), 1)
         if progress:
-            progress((i - 1) / max(len(questions), 1), f"回答第 {i}/{len(questions)} 题")
+            progress(done, f"回答第 {i}/{len(questions)} 题")
+        on_wait = (lambda ahead, i=i, done=done: progress(
+            done, f"第 {i}/{len(questions)} 题：排队等待模型，前面还有 {ahead} 个请求")) if progress else None
         try:
-            answer, hit = answer_once(ctx, q)
+            answer, hit = answer_once(ctx, q, on_wait=on_wait)
             cached += hit
             records.append(answer.to_dict())
         except SmeAiError as e:  # one bad question must not lose the others
@@ -59,9 +68,9 @@ def answer_list(ctx, session: Session | None, path: str | Path | None, fmt: str 
             f"用时 {time.perf_counter() - t0:.1f} 秒。请下载结果文件。"), out
 
 
-def stats(ctx, token: str = "", n: int = 20) -> tuple[list[list], list[list]]:
+def stats(ctx, token: str = "", n: int = 20, *, caller: tuple[str, ...] = ()) -> tuple[list[list], list[list]]:
     """(most frequent questions, refused questions) as table rows of plain text."""
-    check_admin(ctx, token)
+    check_admin(ctx, token, caller)
 
     def rows(items):
         return [[r["question"], r["count"], r["refused"], r["thumbs_down"], r["last"].replace("T", " ")] for r in items]
@@ -69,9 +78,10 @@ def stats(ctx, token: str = "", n: int = 20) -> tuple[list[list], list[list]]:
     return rows(ctx.log.frequent(n)), rows(ctx.log.frequent(n, refused_only=True))
 
 
-def export_stats(ctx, session: Session | None, token: str = "", fmt: str = "xlsx") -> Path:
+def export_stats(ctx, session: Session | None, token: str = "", fmt: str = "xlsx", *,
+                 caller: tuple[str, ...] = ()) -> Path:
     """All questions grouped (frequent first), with the refused ones marked, as a file to download."""
-    check_admin(ctx, token)
+    check_admin(ctx, token, caller)
     session = ensure(session)
     items = ctx.log.frequent(100_000)
     out = session.workdir() / f"questions-{time.strftime('%Y%m%d-%H%M%S')}.{_fmt(fmt)}"
@@ -82,7 +92,7 @@ def export_stats(ctx, session: Session | None, token: str = "", fmt: str = "xlsx
         with open(out, "w", encoding="utf-8-sig", newline="") as f:
             w = csv.writer(f)
             w.writerow(STAT_HEADERS)
-            w.writerows([[_cell(r[k]) for k in keys] for r in items])
+            w.writerows([[safe_cell(r[k]) for k in keys] for r in items])
     else:
         from openpyxl import Workbook
 
@@ -91,11 +101,6 @@ def export_stats(ctx, session: Session | None, token: str = "", fmt: str = "xlsx
         ws.title = "questions"
         ws.append(STAT_HEADERS)
         for r in items:
-            ws.append([_cell(r[k]) for k in keys])
+            ws.append([xlsx_cell(r[k]) for k in keys])
         wb.save(out)
     return out
-
-
-def _cell(value):
-    """A spreadsheet cell that cannot be a formula (CSV/Excel injection: =, +, -, @ at the start)."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value

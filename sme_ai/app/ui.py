@@ -2,10 +2,15 @@
 
 Queue design: the chat event runs many requests at once
 (retrieval and cached answers are cheap), while every use of the local model waits at one FIFO gate
-(`gate.py`) whose position the chat status shows; knowledge-base writes run one at a time.
+(`gate.py`) whose position the chat status shows; knowledge-base writes run one at a time. Every event is queued
+(cheap ones share the `light` limit): with `api_open=False` none can be run directly past the queue.
+
+The admin token: handlers check it (with lockouts, `guard.py`); the page also copies it into a same-site cookie so
+that the browser's file uploads (Gradio's `/gradio_api/upload`, guarded by `guard.HttpGuard`) carry it.
 """
 
 from sme_ai.app import chat, knowledge, plan_tabs, render, training
+from sme_ai.app.controls import LIGHT, caller, discard_uploads, token_box
 from sme_ai.app.session import close_session, ensure
 from sme_ai.app.uploads import QUESTION_LIST_TYPES
 from sme_ai.errors import SmeAiError
@@ -50,11 +55,14 @@ def build_app(ctx):
                 notice = _chat_tab(ctx, session)
             plan_tabs.build(ctx, session, tabs)  # 数字化水平自评, 改造方案
             with gr.Tab("知识库", id="kb"):
-                table, picker = _kb_tab(ctx, notice)
+                table, picker = _kb_tab(ctx, notice, session)
             with gr.Tab("培训模式", id="train"):
                 _training_tab(ctx, session)
         demo.load(lambda: (chat.kb_notice(ctx), _docs(ctx), gr.update(choices=knowledge.document_choices(ctx))),
-                  None, [notice, table, picker], api_visibility="private", queue=False)
+                  None, [notice, table, picker], api_visibility="private", **LIGHT)
+    for fn in demo.fns.values():  # Gradio's own events too (gr.Examples' click is queue=False), so no event
+        if fn.fn is not None and not fn.queue:  # needs the direct-run route that the app closes
+            fn.queue = True
     return demo
 
 
@@ -95,13 +103,13 @@ def _chat_tab(ctx, session):
         view = chat.clear(s)
         return view.messages, "#### 检索到的资料\n\n", "", view.session
 
-    clear.click(on_clear, [session], [bot, evidence, status, session], api_name="clear", queue=False)
+    clear.click(on_clear, [session], [bot, evidence, status, session], api_name="clear", **LIGHT)
 
     def on_like(s, data: gr.LikeData):
         liked = data.liked is True or data.liked == "Like"
         return chat.feedback(ctx, s, data.index if isinstance(data.index, int) else data.index[0], liked), s
 
-    bot.like(on_like, [session], [status, session], api_visibility="private", queue=False)
+    bot.like(on_like, [session], [status, session], api_visibility="private", **LIGHT)
 
     def on_feedback(index, liked, s):  # the same, callable from the API (index of the assistant message)
         return chat.feedback(ctx, s, int(index), bool(liked)), s
@@ -109,7 +117,7 @@ def _chat_tab(ctx, session):
     hidden_index = gr.Number(visible=False)
     hidden_liked = gr.Checkbox(visible=False)
     gr.Button(visible=False).click(on_feedback, [hidden_index, hidden_liked, session], [status, session],
-                                   api_name="feedback", queue=False)
+                                   api_name="feedback", **LIGHT)
     return notice
 
 
@@ -120,12 +128,15 @@ def _docs(ctx):
     return _table(knowledge.document_rows(ctx), knowledge.HEADERS)
 
 
-def _kb_tab(ctx, notice):
+def _kb_tab(ctx, notice, session):
     import gradio as gr
 
-    gr.Markdown("### 知识库资料\n支持 PDF、DOCX、Markdown、TXT、HTML；单个文件不超过 "
-                f"{ctx.settings.max_upload_mb:g} MB。扫描版 PDF 需先做文字识别（OCR）。")
-    token = gr.Textbox(label="管理员口令", type="password", visible=bool(ctx.settings.admin_token), elem_id="kb-token")
+    gr.Markdown("### 知识库资料\n支持 PDF、DOCX、XLSX、CSV、PPTX、Markdown、TXT、HTML 和图片（PNG、JPG）；单个文件不超过 "
+                f"{ctx.settings.max_upload_mb:g} MB。扫描版 PDF 和图片会自动文字识别（OCR），每页约需数秒，"
+                "识别结果请以原件为准。")
+    token = token_box(ctx, "kb-token")
+    if ctx.settings.admin_token:
+        gr.Markdown("请先输入管理员口令，再选择文件（文件在选择时即上传，需要口令）。")
     # no file_types here: Gradio would refuse a whole mixed batch; the handler checks each file and says which failed
     files = gr.File(label="选择文件（可多选）", file_count="multiple", elem_id="kb-files")
     upload = gr.Button("上传并加入知识库", variant="primary", elem_id="kb-upload")
@@ -133,7 +144,8 @@ def _kb_tab(ctx, notice):
     table = gr.Dataframe(_docs(ctx), label="已收录的文档", datatype="str", interactive=False, wrap=True,
                          elem_id="kb-table")
     with gr.Row():
-        picker = gr.Dropdown(knowledge.document_choices(ctx), label="选择文档（按来源文件）", scale=3)
+        picker = gr.Dropdown(knowledge.document_choices(ctx), label="选择文档（按来源文件）", scale=3,
+                             allow_custom_value=True)  # the API may name a document by its source or id
         remove = gr.Button("删除所选文档", variant="stop", scale=1)
         reindex = gr.Button("重建向量索引", scale=1)
 
@@ -141,30 +153,37 @@ def _kb_tab(ctx, notice):
         return (message, _docs(ctx), gr.update(choices=knowledge.document_choices(ctx), value=None),
                 chat.kb_notice(ctx))
 
-    def on_upload(paths, tok, progress=gr.Progress()):
+    def on_upload(paths, tok, s, request: gr.Request, progress=gr.Progress()):
+        s = ensure(s)
         try:
-            return refreshed(knowledge.upload(ctx, paths, tok, lambda f, d: progress(f, desc=d)))
+            return *refreshed(knowledge.upload(ctx, paths, tok, lambda f, d: progress(f, desc=d),
+                                               caller=caller(s, request))), s
         except SmeAiError as e:
-            return refreshed(_error(e))
+            return *refreshed(_error(e)), s
+        finally:
+            discard_uploads(paths)  # copied, refused or rejected: Gradio's temp copy is not needed any more
 
-    def on_remove(key, tok):
+    def on_remove(key, tok, s, request: gr.Request):
+        s = ensure(s)
         try:
-            return refreshed(knowledge.remove(ctx, key, tok))
+            return *refreshed(knowledge.remove(ctx, key, tok, caller=caller(s, request))), s
         except SmeAiError as e:
-            return refreshed(_error(e))
+            return *refreshed(_error(e)), s
 
-    def on_reindex(tok, progress=gr.Progress()):
+    def on_reindex(tok, s, request: gr.Request, progress=gr.Progress()):
+        s = ensure(s)
         try:
-            return refreshed(knowledge.reindex(ctx, tok, lambda f, d: progress(f, desc=d)))
+            return *refreshed(knowledge.reindex(ctx, tok, lambda f, d: progress(f, desc=d),
+                                                caller=caller(s, request))), s
         except SmeAiError as e:
-            return refreshed(_error(e))
+            return *refreshed(_error(e)), s
 
-    outputs = [report, table, picker, notice]
+    outputs = [report, table, picker, notice, session]
     write = dict(concurrency_limit=1, concurrency_id="kb-write")
-    upload.click(on_upload, [files, token], outputs, api_name="upload", **write)
-    remove.click(on_remove, [picker, token], outputs, api_name="remove", **write)
-    reindex.click(on_reindex, [token], outputs, api_name="reindex", **write)
-    gr.Button("刷新列表", size="sm").click(lambda: refreshed(""), None, outputs, api_name="documents", queue=False)
+    upload.click(on_upload, [files, token, session], outputs, api_name="upload", **write)
+    remove.click(on_remove, [picker, token, session], outputs, api_name="remove", **write)
+    reindex.click(on_reindex, [token, session], outputs, api_name="reindex", **write)
+    gr.Button("刷新列表", size="sm").click(lambda: refreshed(""), None, outputs[:4], api_name="documents", **LIGHT)
     return table, picker
 
 
@@ -174,8 +193,10 @@ def _kb_tab(ctx, notice):
 def _training_tab(ctx, session):
     import gradio as gr
 
+    locked = ctx.settings.heavy_actions_locked
+    token = token_box(ctx, "train-token")
     gr.Markdown("### 批量问答\n上传问题清单（txt 每行一题；csv/xlsx 需有“问题”或 question 列；jsonl 每行含 question），"
-                "下载带引用的回答。")
+                "下载带引用的回答。" + ("批量问答需要管理员口令（请先输入口令再选择文件）。" if locked else ""))
     with gr.Row():
         qfile = gr.File(label="问题清单", file_types=list(QUESTION_LIST_TYPES), elem_id="batch-file")
         with gr.Column():
@@ -184,19 +205,21 @@ def _training_tab(ctx, session):
     report = gr.Markdown()
     result = gr.File(label="下载回答", interactive=False)
 
-    def on_batch(path, f, s, progress=gr.Progress()):
+    def on_batch(path, f, tok, s, request: gr.Request, progress=gr.Progress()):
         s = ensure(s)
         try:
-            text, out = training.answer_list(ctx, s, path, f, lambda x, d: progress(x, desc=d))
+            text, out = training.answer_list(ctx, s, path, f, lambda x, d: progress(x, desc=d), tok,
+                                             caller=caller(s, request))
             return text, (str(out) if out else None), s
         except SmeAiError as e:
+            discard_uploads(path)  # refused: Gradio's temp copy goes at once
             return _error(e), None, s
 
-    run.click(on_batch, [qfile, fmt, session], [report, result, session], api_name="batch", concurrency_limit=2,
-              concurrency_id="batch")
+    # the trailing token keeps the API's (file, format) calls working: it defaults to ""
+    run.click(on_batch, [qfile, fmt, token, session], [report, result, session], api_name="batch",
+              concurrency_limit=2, concurrency_id="batch")
 
     gr.Markdown("### 学员提问统计\n本站学员最常问的问题，以及资料中找不到答案的问题（知识缺口），可导出。")
-    token = gr.Textbox(label="管理员口令", type="password", visible=bool(ctx.settings.admin_token))
     refresh = gr.Button("刷新统计")
     top = gr.Dataframe(_table([], training.STAT_HEADERS), label="最常问的问题", datatype="str", interactive=False,
                        wrap=True)
@@ -208,19 +231,20 @@ def _training_tab(ctx, session):
     exported = gr.File(label="下载统计", interactive=False)
     note = gr.Markdown()
 
-    def on_stats(tok):
-        try:
-            a, b = training.stats(ctx, tok)
-            return _table(a, training.STAT_HEADERS), _table(b, training.STAT_HEADERS), ""
-        except SmeAiError as e:
-            return gr.update(), gr.update(), _error(e)
-
-    def on_export(tok, f, s):
+    def on_stats(tok, s, request: gr.Request):
         s = ensure(s)
         try:
-            return str(training.export_stats(ctx, s, tok, f)), "", s
+            a, b = training.stats(ctx, tok, caller=caller(s, request))
+            return _table(a, training.STAT_HEADERS), _table(b, training.STAT_HEADERS), "", s
+        except SmeAiError as e:
+            return gr.update(), gr.update(), _error(e), s
+
+    def on_export(tok, f, s, request: gr.Request):
+        s = ensure(s)
+        try:
+            return str(training.export_stats(ctx, s, tok, f, caller=caller(s, request))), "", s
         except SmeAiError as e:
             return None, _error(e), s
 
-    refresh.click(on_stats, [token], [top, refused, note], api_name="stats")
+    refresh.click(on_stats, [token, session], [top, refused, note, session], api_name="stats")
     export.click(on_export, [token, efmt, session], [exported, note, session], api_name="export_stats")

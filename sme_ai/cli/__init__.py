@@ -76,7 +76,8 @@ def cmd_docs(args) -> int:
         if args.json:
             print(json.dumps(docs, ensure_ascii=False, indent=1))
         for d in [] if args.json else docs:
-            print(f"{d['source']}\t{d['doc_type']}\t{d['chunks']} 片段\t{d.get('pages') or '-'} 页\t{d['added_at']}\t{d['title']}")
+            print(f"{d['doc_id']}\t{d['source']}\t{d['doc_type']}\t{d['chunks']} 片段\t{d.get('pages') or '-'} 页\t"
+                  f"{d['added_at']}\t{d['title']}")
         if not docs and not args.json:
             print("（知识库为空）")
     elif args.action == "remove":
@@ -236,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     dl = d.add_parser("list")
     dl.add_argument("--json", action="store_true")
     dr = d.add_parser("remove")
-    dr.add_argument("keys", nargs="+", help="source, title or id")
+    dr.add_argument("keys", nargs="+", help="document id, file path or source (`docs list --json` shows ids)")
     d.add_parser("reindex")
     s.set_defaults(func=cmd_docs)
 
@@ -273,6 +274,11 @@ def build_parser() -> argparse.ArgumentParser:
     from sme_ai.cli.plans import add_commands
 
     add_commands(sub)  # assess, plan
+
+    from sme_ai.cli import keys, serve
+
+    serve.add_command(sub)  # serve: the HTTP API
+    keys.add_command(sub)  # keys: its API keys
 
     s = sub.add_parser("models", help="the model catalog: list, pull, verify")
     m = s.add_subparsers(dest="action", required=True)

@@ -32,7 +32,7 @@ class Bars:
     def __call__(self, stage: str, done: int, total: int, detail: str = ""):
         from tqdm import tqdm
 
-        labels = {"load": "读取文件", "embed": "向量化", "download": "下载", "assemble": "组装"}
+        labels = {"load": "读取文件", "ocr": "文字识别", "embed": "向量化", "download": "下载", "assemble": "组装"}
         bar = self.bars.get(stage)
         if bar is None:
             bar = self.bars[stage] = tqdm(total=total, desc=labels.get(stage, stage), unit="", file=sys.stderr)

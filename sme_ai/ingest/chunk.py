@@ -1,7 +1,8 @@
 """Heading-aware chunking: sections first, then sentences packed to a target size with sentence overlap.
 
 A cut never falls inside a number, percentage, date or document number (文号): sentences end only at
-。！？；or a line break, and an over-long sentence is split at a comma outside those spans.
+。！？；or a line break, and an over-long sentence is split at a comma outside those spans. A table section is
+packed row by row (a row is one line and carries its header), with no overlap between its chunks.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ PROTECTED = re.compile(
     r"|\d+(?:[.,]\d+)*\s*(?:%|％|‰|万亿|亿元|万元|亿|万|元|家|个|项|分|倍|年|月|天|小时|人|台|套)?"
 )
 _SOFT_BREAK = re.compile(r"[，、,：:]")
+_MARGIN = 64  # longer than any protected span worth keeping whole
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
@@ -32,17 +34,21 @@ def _safe(pos: int, spans: list[tuple[int, int]]) -> bool:
 
 
 def split_long(sentence: str, limit: int) -> list[str]:
-    """Split a sentence longer than `limit` at commas (else anywhere) outside protected spans."""
+    """Split a sentence longer than `limit` at commas (else anywhere) outside protected spans. Linear in the length:
+    each cut looks only at the next `limit` characters and a margin for a span crossing the window's end (a long
+    text without punctuation once took minutes)."""
     pieces: list[str] = []
-    rest = sentence
-    while len(rest) > limit:
-        spans = _protected_spans(rest)
-        soft = [m.end() for m in _SOFT_BREAK.finditer(rest, 0, limit + 1) if _safe(m.end(), spans)]
+    start = 0
+    while len(sentence) - start > limit:
+        window = sentence[start : start + limit + _MARGIN]
+        spans = _protected_spans(window)
+        soft = [m.end() for m in _SOFT_BREAK.finditer(window, 0, limit + 1) if _safe(m.end(), spans)]
         cut = soft[-1] if soft and soft[-1] > limit // 3 else None
         if cut is None:
             cut = next((p for p in range(limit, 0, -1) if _safe(p, spans)), limit)
-        pieces.append(rest[:cut].strip(" "))
-        rest = rest[cut:]
+        pieces.append(sentence[start : start + cut].strip(" "))
+        start += cut
+    rest = sentence[start:]
     if rest.strip():
         pieces.append(rest.strip(" "))
     return pieces
@@ -82,19 +88,29 @@ def _section_label(section: Section, title: str) -> str:
     return " > ".join(path)
 
 
+def _units(section: Section, size: int) -> list[str]:
+    """What the packer may not cut: sentences, or for a table its rows (a row is cut only when longer than a chunk)."""
+    if section.kind == "table":
+        rows = [r.strip() for r in section.text.split("\n") if r.strip()]
+        return [p + "\n" if i == len(parts) - 1 else p
+                for r in rows for parts in [split_long(r, size)] for i, p in enumerate(parts)]
+    return [p for s in split_sentences(section.text) for p in split_long(s, size)]
+
+
 def chunk_document(doc: Document, size: int = 360, overlap: int = 1) -> list[Chunk]:
     chunks: list[Chunk] = []
-    seen: set[str] = set()
-    reliability = str(doc.metadata.get("reliability", "") or "")
+    seen: dict[str, int] = {}
+    grade = doc.metadata.get("reliability")
+    reliability = grade[:20] if isinstance(grade, str) else ""  # front matter is user input: never str() a structure
     for section in doc.sections:
         label = _section_label(section, doc.title)
-        sentences = [p for s in split_sentences(section.text) for p in split_long(s, size)]
-        for text in _pack(sentences, size, overlap):
+        for text in _pack(_units(section, size), size, 0 if section.kind == "table" else overlap):
             chunk = Chunk(id="", doc_id=doc.id, source=doc.source, title=doc.title, text=text, section=label,
-                          page=section.page, doc_type=doc.doc_type, reliability=reliability)
-            cid = content_hash(doc.source, chunk.index_text)
-            while cid in seen:  # identical passage twice in one document: keep both, distinct ids
-                cid = content_hash(cid)
-            seen.add(cid)
+                          page=section.page, doc_type=doc.doc_type, reliability=reliability,
+                          ocr_confidence=section.ocr_confidence)
+            base = content_hash(doc.source, chunk.index_text)
+            repeats = seen.get(base, 0)  # an identical passage again in one document: keep both, distinct ids
+            seen[base] = repeats + 1
+            cid = base if not repeats else content_hash(base) if repeats == 1 else content_hash(base, str(repeats))
             chunks.append(Chunk(**{**chunk.__dict__, "id": cid}))
     return chunks

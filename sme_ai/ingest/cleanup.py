@@ -7,10 +7,27 @@ from collections import Counter
 
 from sme_ai.text import HAN
 
+_JOIN_END = re.compile(rf"[{HAN}，、“（0-9%]$")
+_JOIN_START = re.compile(rf"^[{HAN}，、。”）0-9]")
+
+
 def repair_line_breaks(text: str) -> str:
-    """Join lines that a PDF broke inside a Chinese sentence (a Han/digit on both sides, no sentence end)."""
-    out = re.sub(rf"(?<=[{HAN}，、“（0-9%])\n(?=[{HAN}，、。”）0-9])", "", text)
-    return out
+    """Join lines that a PDF broke inside a Chinese sentence (a Han/digit on both sides, no sentence end).
+
+    A line that stops well short of the page's longest line ended by itself (a title, a 文号, a signature): the
+    next line is not joined to it.
+    """
+    lines = text.split("\n")
+    full = max((len(ln) for ln in lines), default=0)
+    out = [lines[0]] if lines else []
+    for line in lines[1:]:
+        prev = out[-1]
+        short = full >= 12 and len(prev) < 0.6 * full
+        if not short and _JOIN_END.search(prev) and _JOIN_START.match(line):
+            out[-1] = prev + line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _line_key(line: str) -> str:

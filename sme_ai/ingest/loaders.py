@@ -1,76 +1,72 @@
-"""Loaders: one function per format, each path → Document (normalised text, sections, metadata)."""
+"""Loaders: the dispatch table (one function per format, each path → sections and metadata), Markdown and
+plain text, and `load_file`, which checks a file, parses it and builds the Document.
+
+Every loader has the signature `(path, data, limits, progress=None) -> (sections, metadata)`; the formats with
+heavy parsers live in their own modules (pdf, ocr, office, sheets, web).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sme_ai.errors import (
-    CorruptFileError,
-    EmptyFileError,
-    EncryptedPdfError,
-    FileMissingError,
-    FileTooLargeError,
-    ScannedPdfError,
-    UnsupportedFileTypeError,
-)
+from sme_ai.errors import EmptyFileError, FileMissingError, FileTooLargeError, UnsupportedFileTypeError
 from sme_ai.ingest.encoding import decode_text
-from sme_ai.ingest.cleanup import repair_line_breaks, strip_repeated_lines
+from sme_ai.ingest.limits import Limits, check_chars
+from sme_ai.ingest.office import load_docx, load_pptx
+from sme_ai.ingest.ocr import load_image
+from sme_ai.ingest.official import looks_like_title, official_metadata
+from sme_ai.ingest.outline import sections_from_markdown
+from sme_ai.ingest.pdf import load_pdf
+from sme_ai.ingest.sheets import load_csv, load_xlsx
+from sme_ai.ingest.web import load_html
 from sme_ai.text import normalize_text
-from sme_ai.types import Document, Section
+from sme_ai.types import Document, Progress, Section
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-
-
-def _sections_from_markdown(text: str) -> list[Section]:
-    """Split Markdown on headings; each section carries its heading path (outermost first)."""
-    path: list[tuple[int, str]] = []
-    sections: list[Section] = []
-    buf: list[str] = []
-
-    def flush():
-        body = "\n".join(buf).strip()
-        if body:
-            sections.append(Section(text=body, heading_path=tuple(h for _, h in path)))
-        buf.clear()
-
-    in_code = False
-    for line in text.split("\n"):
-        if line.strip().startswith("```"):
-            in_code = not in_code
-        m = None if in_code else _HEADING.match(line)
-        if m:
-            flush()
-            level = len(m.group(1))
-            path[:] = [(lv, h) for lv, h in path if lv < level] + [(level, m.group(2).strip())]
-        else:
-            buf.append(line)
-    flush()
-    return sections
+Loader = Callable[..., tuple[list[Section], dict[str, Any]]]
+_FRONT_END = re.compile(r"^---\s*$", flags=re.M)
 
 
-def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    if not text.startswith("---"):
+@lru_cache(maxsize=1)
+def _no_alias_loader():
+    """PyYAML's safe loader without aliases: `&a [*a, *a, …]` chains expand exponentially when anything walks them."""
+    import yaml
+
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.events.AliasEvent):
+                raise yaml.YAMLError("aliases are not accepted in front matter")
+            return super().compose_node(parent, index)
+
+    return NoAliases
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """YAML front matter between `---` lines at the top (blank lines before it are allowed)."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped.startswith("---"):
         return {}, text
-    end = re.search(r"^---\s*$", text[3:], flags=re.M)
+    end = _FRONT_END.search(stripped, 3)
     if not end:
         return {}, text
     import yaml
 
-    raw = text[3 : 3 + end.start()]
     try:
-        meta = yaml.safe_load(raw) or {}
-    except yaml.YAMLError:
+        meta = yaml.load(stripped[3 : end.start()], Loader=_no_alias_loader()) or {}
+    except yaml.YAMLError:  # malformed, or aliases (which can nest exponentially): no front matter then
         return {}, text
-    return (meta if isinstance(meta, dict) else {}), text[3 + end.end() :]
+    if not isinstance(meta, dict):
+        return {}, text
+    return meta, stripped[end.end() :]
 
 
-def load_markdown(path: Path, data: bytes) -> tuple[list[Section], dict[str, Any]]:
-    meta, body = _split_front_matter(decode_text(data, path))
-    sections = _sections_from_markdown(normalize_text(body))
+def load_markdown(path: Path, data: bytes, limits: Limits, **_: Any) -> tuple[list[Section], dict[str, Any]]:
+    meta, body = split_front_matter(decode_text(data, path))
+    sections = sections_from_markdown(normalize_text(body))
     # the first level-1 heading is the title; drop it from section paths
     if not meta.get("title"):
         h1 = next((s.heading_path[0] for s in sections if s.heading_path), None)
@@ -79,98 +75,17 @@ def load_markdown(path: Path, data: bytes) -> tuple[list[Section], dict[str, Any
     return sections, meta
 
 
-def load_text(path: Path, data: bytes) -> tuple[list[Section], dict[str, Any]]:
-    text = normalize_text(decode_text(data, path))
-    return [Section(text=text)] if text else [], {}
+def load_text(path: Path, data: bytes, limits: Limits, **_: Any) -> tuple[list[Section], dict[str, Any]]:
+    meta, body = split_front_matter(decode_text(data, path))
+    text = normalize_text(body)
+    if not meta.get("title"):
+        first = text.split("\n", 1)[0]
+        if looks_like_title(first) and len(first) <= 40 and "\n" in text:
+            meta["title"] = first
+    return [Section(text=text)] if text else [], meta
 
 
-def load_html(path: Path, data: bytes) -> tuple[list[Section], dict[str, Any]]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode_text(data, path), "html.parser")
-    for tag in soup(["script", "style", "nav", "footer", "header", "noscript", "form", "aside"]):
-        tag.decompose()
-    title = soup.title.get_text(strip=True) if soup.title else ""
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    lines = []
-    for el in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "pre", "div"]):
-        if el.name == "div" and el.find(["p", "div", "li", "h1", "h2", "h3", "table"]):
-            continue
-        txt = el.get_text(" ", strip=True)
-        if not txt:
-            continue
-        lines.append(f"{'#' * int(el.name[1])} {txt}" if el.name[0] == "h" and el.name[1:].isdigit() else txt)
-    sections = _sections_from_markdown(normalize_text("\n".join(lines)))
-    return sections, {"title": normalize_text(title)} if title else {}
-
-
-def load_docx(path: Path, data: bytes) -> tuple[list[Section], dict[str, Any]]:
-    import io
-
-    from docx import Document as Docx
-
-    try:
-        doc = Docx(io.BytesIO(data))
-    except Exception as e:  # python-docx raises several types for a broken package
-        raise CorruptFileError(path, type(e).__name__) from e
-    lines: list[str] = []
-    body = doc.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            from docx.text.paragraph import Paragraph
-
-            p = Paragraph(child, doc)
-            text = p.text.strip()
-            style = (p.style.name if p.style is not None else "") or ""
-            m = re.match(r"(?:Heading|标题)\s*(\d)", style)
-            if text and (m or style == "Title"):
-                lines.append(f"{'#' * (int(m.group(1)) if m else 1)} {text}")
-            elif text:
-                lines.append(text)
-        elif tag == "tbl":
-            from docx.table import Table
-
-            for row in Table(child, doc).rows:
-                cells = [c.text.strip() for c in row.cells]
-                if any(cells):
-                    lines.append(" | ".join(cells))
-    title = (doc.core_properties.title or "").strip()
-    sections = _sections_from_markdown(normalize_text("\n".join(lines)))
-    return sections, {"title": normalize_text(title)} if title else {}
-
-
-def load_pdf(path: Path, data: bytes) -> tuple[list[Section], dict[str, Any]]:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise EncryptedPdfError(path)
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
-    except EncryptedPdfError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as e:
-        if "encrypt" in str(e).lower() or "password" in str(e).lower():
-            raise EncryptedPdfError(path) from e
-        raise CorruptFileError(path, str(e) or type(e).__name__) from e
-    except Exception as e:  # pypdf can raise almost anything on a mangled file
-        if type(e).__name__ in ("DependencyError", "FileNotDecryptedError"):
-            raise EncryptedPdfError(path) from e
-        raise CorruptFileError(path, str(e) or type(e).__name__) from e
-    if not any(p.strip() for p in raw_pages):
-        raise ScannedPdfError(path, len(raw_pages))
-    pages = strip_repeated_lines([normalize_text(p) for p in raw_pages])
-    sections = [Section(text=repair_line_breaks(t), page=i + 1) for i, t in enumerate(pages) if t.strip()]
-    info = reader.metadata or {}
-    title = str(info.get("/Title") or "").strip()
-    return sections, {"title": normalize_text(title)} if title else {}
-
-
-LOADERS: dict[str, Callable[[Path, bytes], tuple[list[Section], dict[str, Any]]]] = {
+LOADERS: dict[str, Loader] = {
     ".md": load_markdown,
     ".markdown": load_markdown,
     ".txt": load_text,
@@ -179,6 +94,12 @@ LOADERS: dict[str, Callable[[Path, bytes], tuple[list[Section], dict[str, Any]]]
     ".htm": load_html,
     ".docx": load_docx,
     ".pdf": load_pdf,
+    ".xlsx": load_xlsx,
+    ".csv": load_csv,
+    ".pptx": load_pptx,
+    ".png": load_image,
+    ".jpg": load_image,
+    ".jpeg": load_image,
 }
 
 
@@ -186,9 +107,7 @@ def supported_suffixes() -> tuple[str, ...]:
     return tuple(LOADERS)
 
 
-def load_file(path: Path, *, max_bytes: int, source: str | None = None) -> Document:
-    """Read, check and parse one file. Raises a specific IngestError naming the file."""
-    path = Path(path)
+def _read(path: Path, max_bytes: int) -> bytes:
     if not path.is_file():
         raise FileMissingError(path)
     suffix = path.suffix.lower()
@@ -199,12 +118,26 @@ def load_file(path: Path, *, max_bytes: int, source: str | None = None) -> Docum
         raise FileTooLargeError(path, size, max_bytes)
     if size == 0:
         raise EmptyFileError(path)
-    data = path.read_bytes()
-    sections, meta = LOADERS[suffix](path, data)
+    return path.read_bytes()
+
+
+def load_file(path: Path, *, max_bytes: int, source: str | None = None, limits: Limits | None = None,
+              progress: Progress | None = None) -> Document:
+    """Read, check and parse one file. Raises a specific IngestError naming the file."""
+    path = Path(path)
+    limits = limits or Limits()
+    data = _read(path, max_bytes)
+    sections, meta = LOADERS[path.suffix.lower()](path, data, limits, progress=progress)
     if not any(s.text.strip() for s in sections):
         raise EmptyFileError(path)
-    title = str(meta.pop("title", "") or "").strip() or path.stem
-    doc_type = str(meta.get("doc_type") or "other")
+    check_chars(path, sum(len(s.text) for s in sections), limits)
+    for key, value in official_metadata("\n".join(s.text for s in sections if s.kind == "text")).items():
+        meta.setdefault(key, value)  # what the file says of itself (front matter, the PDF loader) comes first
+    title = meta.pop("title", "")
+    title = (title if isinstance(title, str | int | float) else "") or ""  # front matter is user input
+    title = str(title).strip()[:300] or path.stem
+    doc_type = meta.get("doc_type")
+    doc_type = doc_type[:40] if isinstance(doc_type, str) and doc_type else "other"
     clean_meta = {k: v for k, v in meta.items() if v not in (None, "")}
     return Document(
         source=source or path.name,

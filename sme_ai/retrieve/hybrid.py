@@ -18,6 +18,7 @@ def search(kb: KnowledgeBase, query: str, *, k: int = 5, dense_k: int = 20, bm25
         raise ValueError(f"mode must be one of {MODES}")
     if not query:
         return []
+    kb.refresh()  # another process may have committed
     kb.check_embedder()
     found: dict[str, list[tuple[str, float]]] = {}
     if mode in ("hybrid", "dense"):

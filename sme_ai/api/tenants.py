@@ -1,0 +1,195 @@
+"""Tenants: one knowledge base each, under `<data_dir>/tenants/<tenant>/` (its own Chroma, BM25 snapshot and
+manifest), answered by an `Assistant` of its own, created on first use and kept. The embedder and the generator are
+loaded once and shared; the answer cache, the question log and the write lock are the tenant's own, so nothing of
+one tenant's reaches another's answers, citations, cache or log."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+
+from sme_ai.api.errors import SharedCollectionError
+from sme_ai.api.keys import TENANT_NAME, check_tenant
+from sme_ai.assistant import Assistant
+from sme_ai.config import Settings
+from sme_ai.types import Answer, Final
+
+_NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")
+
+
+class ReadWriteLock:
+    """Many readers (searches, answers' retrieval) or one writer (ingest, remove)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    def acquire_read(self):
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._readers += 1
+
+    def release_read(self):
+        with self._cond:
+            self._readers -= 1
+            self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
+def _cacheable(answer: Answer) -> bool:
+    """Not an answer produced because the model failed: that one may differ next time."""
+    fallback = str(answer.meta.get("fallback") or "")
+    return not fallback or fallback == "extractive:unverifiable"
+
+
+class Tenant:
+    def __init__(self, name: str, assistant: Assistant, cache_size: int):
+        self.name = name
+        self.assistant = assistant
+        self.lock = ReadWriteLock()
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, Answer] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._log_lock = threading.Lock()
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.assistant.settings.data_dir)
+
+    # --- reads and writes under the tenant's lock ----------------------------------------------
+
+    def read(self, fn, *args, **kwargs):
+        self.lock.acquire_read()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.lock.release_read()
+
+    def write(self, fn, *args, **kwargs):
+        with self.lock.write():
+            result = fn(*args, **kwargs)
+        with self._cache_lock:
+            self._cache.clear()
+        return result
+
+    # --- answers: the tenant's cache, then the Assistant's events ------------------------------
+
+    def _key(self, question: str) -> str:
+        from sme_ai.text import normalize_text
+
+        return f"{self.assistant.kb.version}:{_NOISE.sub('', normalize_text(question).lower())}"
+
+    def cached(self, question: str, history) -> Answer | None:
+        if history or self.cache_size <= 0:
+            return None
+        with self._cache_lock:
+            answer = self._cache.get(self._key(question))
+            if answer is not None:
+                self._cache.move_to_end(self._key(question))
+            return answer
+
+    def remember(self, question: str, history, answer: Answer) -> None:
+        if history or self.cache_size <= 0 or not _cacheable(answer):
+            return
+        with self._cache_lock:
+            self._cache[self._key(question)] = answer
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
+    def stream(self, question: str, history=None) -> Iterator:
+        """The Assistant's events; the read lock is held until the evidence is out (retrieval), not during
+        generation. The final answer is cached for a standalone question."""
+        self.lock.acquire_read()
+        locked = True
+        try:
+            for event in self.assistant.stream(question, history):
+                if locked:
+                    self.lock.release_read()
+                    locked = False
+                if isinstance(event, Final):
+                    self.remember(question, history, event.answer)
+                yield event
+        finally:
+            if locked:
+                self.lock.release_read()
+
+    def ask(self, question: str, history=None) -> tuple[Answer, bool]:
+        """(answer, from the cache)."""
+        answer = self.cached(question, history)
+        if answer is not None:
+            return answer, True
+        for event in self.stream(question, history):
+            if isinstance(event, Final):
+                answer = event.answer
+        return answer, False
+
+    # --- the tenant's question log -------------------------------------------------------------
+
+    def log(self, key_id: str, answer: Answer, *, cached: bool, ms: float) -> None:
+        """One JSON line per answered question in `<tenant>/api/questions.jsonl`."""
+        record = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "key": key_id,
+                  "question": answer.question, "refused": answer.refused, "cached": cached, "ms": round(ms, 1),
+                  "sources": sorted({c.source for c in answer.citations})}
+        path = self.folder / "api" / "questions.jsonl"
+        with self._log_lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+class Tenants:
+    """The tenants' Assistants, created lazily from the one Settings (only `data_dir` differs)."""
+
+    def __init__(self, settings: Settings, *, llm=None, embedder=None):
+        if settings.vector_store == "chroma-http":
+            raise SharedCollectionError(settings.vector_store)
+        self.settings = settings
+        self._root = Assistant(settings, embedder=embedder, llm=llm)  # loads and holds the shared backends
+        self._tenants: dict[str, Tenant] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def root(self) -> Path:
+        return Path(self.settings.data_dir) / "tenants"
+
+    @cached_property
+    def _backends(self) -> tuple:
+        return self._root.embedder, self._root.llm
+
+    def get(self, name: str) -> Tenant:
+        check_tenant(name)
+        with self._lock:
+            tenant = self._tenants.get(name)
+            if tenant is None:
+                embedder, llm = self._backends
+                settings = self.settings.model_copy(update={"data_dir": self.root / name, "app_dir": None})
+                tenant = Tenant(name, Assistant(settings, embedder=embedder, llm=llm), self.settings.cache_size)
+                tenant.assistant.kb.store  # opened here, once: two first requests must not open Chroma together
+                self._tenants[name] = tenant
+            return tenant
+
+    def on_disk(self) -> list[str]:
+        """Tenants with a knowledge base folder."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if p.is_dir() and TENANT_NAME.match(p.name))
+
