@@ -36,7 +36,7 @@ run: index
 # the browser tier drives Debian's chromium (never a downloaded browser); its screenshots of Chinese need a CJK font
 browser:
 	(command -v chromium >/dev/null 2>&1 && { ! command -v dpkg >/dev/null 2>&1 || dpkg -s fonts-noto-cjk >/dev/null 2>&1; }) || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null) || \
 	  echo "chromium or fonts-noto-cjk unavailable (apt-get needs root and the Debian mirror): the browser tests will skip and say so"
 
 test: models-test browser

@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     log_max_mb: float = Field(20.0, gt=0, description="question log and feedback: each file rotates at this size "
                               "(one older file is kept)")
     feedback_per_minute: int = Field(10, ge=1, description="feedback clicks accepted per session per minute")
+    uploads_per_minute: int = Field(20, ge=1, description="files one session may upload per minute")
 
     # the HTTP API (`sme-ai serve`, sme_ai.api): one knowledge base per tenant under <data_dir>/tenants/<tenant>/
     api_host: str = Field("127.0.0.1", description="`sme-ai serve` bind address; loopback unless you mean to expose it")

@@ -64,6 +64,10 @@ class Chunk:
     doc_type: str = "other"
     reliability: str = ""
     ocr_confidence: float | None = None  # set when the passage was recognised by OCR (a citation can say so)
+    # of an official document (发文机关, 成文日期 as ISO, 文号), detected from its text: filters and citations use them
+    issuer: str = ""
+    issued_date: str = ""
+    doc_number: str = ""
 
     @property
     def index_text(self) -> str:
@@ -71,7 +75,8 @@ class Chunk:
         return f"{head}\n{self.text}"
 
     def metadata(self) -> dict[str, Any]:
-        meta = {k: getattr(self, k) for k in ("doc_id", "source", "title", "section", "doc_type", "reliability")}
+        meta = {k: getattr(self, k) for k in ("doc_id", "source", "title", "section", "doc_type", "reliability",
+                                              "issuer", "issued_date", "doc_number")}
         meta["page"] = -1 if self.page is None else self.page
         meta["ocr_confidence"] = -1.0 if self.ocr_confidence is None else float(self.ocr_confidence)
         return meta
@@ -91,6 +96,9 @@ class Chunk:
             doc_type=meta.get("doc_type", "other"),
             reliability=meta.get("reliability", ""),
             ocr_confidence=None if ocr is None or float(ocr) < 0 else float(ocr),
+            issuer=meta.get("issuer", ""),
+            issued_date=meta.get("issued_date", ""),
+            doc_number=meta.get("doc_number", ""),
         )
 
 
@@ -118,6 +126,9 @@ class Hit:
             "doc_type": c.doc_type,
             "reliability": c.reliability,
             "ocr_confidence": c.ocr_confidence,
+            "issuer": c.issuer,
+            "issued_date": c.issued_date,
+            "doc_number": c.doc_number,
             "text": c.text,
         }
 
@@ -131,10 +142,21 @@ class Citation:
     page: int | None = None
     section: str = ""
     chunk_id: str = ""
+    ocr_confidence: float | None = None  # the quoted passage was recognised by OCR (mean confidence 0–1)
+    doc_number: str = ""  # the cited document's 文号, when it has one
+
+    @property
+    def ocr_note(self) -> str:
+        return "" if self.ocr_confidence is None else f"文字识别（OCR）所得，置信度 {self.ocr_confidence:.2f}，请核对原件"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "source": self.source, "title": self.title, "page": self.page,
-                "section": self.section, "quote": self.quote}
+        out = {"n": self.n, "source": self.source, "title": self.title, "page": self.page,
+               "section": self.section, "quote": self.quote}
+        if self.ocr_confidence is not None:
+            out["ocr_confidence"] = round(self.ocr_confidence, 3)
+        if self.doc_number:
+            out["doc_number"] = self.doc_number
+        return out
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,20 @@ def test_numbers_in_and_verify_unit():
 
     assert is_supported("2027年", "到2027年底") and not is_supported("202", "到2027年")
     assert not is_supported("100万元", "满分100分") and is_supported("1.76万家", "累计1.76万家")
+
+
+def test_a_citation_of_an_ocr_passage_says_so_everywhere():
+    from sme_ai.app.render import citation_block
+    from sme_ai.generate.answer import citations_for
+    from sme_ai.generate.context import Passage
+    from sme_ai.generate.verify import Verified
+    from sme_ai.types import Chunk, Hit
+
+    scanned = Chunk(id="c1", doc_id="d", source="通知.pdf", title="通知", text="上云率超过40%。", page=2, ocr_confidence=0.912)
+    typed = Chunk(id="c2", doc_id="d", source="方案.md", title="方案", text="设备联网。")
+    passages = [Passage(n=1, hit=Hit(chunk=scanned, score=1.0), sentences=("上云率超过40%。",)),
+                Passage(n=2, hit=Hit(chunk=typed, score=0.9), sentences=("设备联网。",))]
+    ocr, plain = citations_for(Verified(text="上云率超过40%[1]。设备联网[2]。", used=[1, 2]), passages)
+    assert ocr.ocr_confidence == 0.912 and ocr.to_dict()["ocr_confidence"] == 0.912
+    assert "OCR" in citation_block(ocr) and "0.91" in citation_block(ocr)
+    assert plain.ocr_confidence is None and "ocr_confidence" not in plain.to_dict() and "OCR" not in citation_block(plain)

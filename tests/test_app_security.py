@@ -429,7 +429,7 @@ def test_feedback_needs_no_token_but_is_rate_limited_per_session(fake_settings, 
     assert "谢谢" in chat.feedback(ctx, session, 1, True)  # the same again: not stored twice
     answers = [chat.feedback(ctx, session, 1, i % 2 == 0) for i in range(30)]
     assert len(ctx.log.feedbacks()) == 5 and "反馈过于频繁" in answers[-1]
-    session._feedback_times = [t - 61 for t in session._feedback_times]  # a minute later
+    session._times["feedback"] = [t - 61 for t in session._times["feedback"]]  # a minute later
     assert "谢谢" in chat.feedback(ctx, session, 1, session.turns[0].feedback != "up")
 
 
@@ -506,3 +506,20 @@ def test_a_batch_shows_its_place_in_line_while_the_model_is_busy(fake_settings, 
     holder.join(5)
     assert "已回答 1 题" in report
     assert any("排队等待模型，前面还有 1 个请求" in d for d in progress), progress
+
+
+def test_uploads_are_rate_limited_per_session(fake_settings, tmp_path):
+    ctx = build_app_context(fake_settings.model_copy(update={"app_dir": fake_settings.data_dir / "app",
+                                                             "uploads_per_minute": 3, "llm_backend": "extractive"}))
+    files = []
+    for i in range(4):
+        f = tmp_path / f"u{i}" / f"文件{i}.md"
+        f.parent.mkdir()
+        f.write_text(f"第{i}份资料：设备联网。", encoding="utf-8")
+        files.append(f)
+    session = Session()
+    assert "成功 2 个" in knowledge.upload(ctx, files[:2], session=session)
+    refused = knowledge.upload(ctx, files[2:], session=session)  # 2 more would make 4 in a minute
+    assert "上传过于频繁" in refused and len(ctx.asst.documents()) == 2
+    assert "成功 1 个" in knowledge.upload(ctx, files[2:3], session=session)  # the third still fits
+    assert "成功 1 个" in knowledge.upload(ctx, files[3:], session=Session())  # another session has its own allowance

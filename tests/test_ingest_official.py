@@ -74,7 +74,7 @@ def test_text_file_title_and_fields(tmp_path):
     p = tmp_path / "tz.txt"
     p.write_text(NOTICE, encoding="utf-8")
     doc = load_file(p, max_bytes=MB)
-    assert doc.title == "工业和信息化部文件"  # a text file's first line, when it looks like a title
+    assert doc.title == "关于印发《中小企业数字化赋能专项行动方案（2025—2027年）》的通知"  # not the masthead line
     assert doc.metadata["doc_number"] == "工信部联企业〔2024〕239号" and doc.metadata["issuer"] == "工业和信息化部、财政部"
     q = tmp_path / "para.txt"
     q.write_text("到2027年，上云率超过40%。\n第二句。", encoding="utf-8")
@@ -101,3 +101,28 @@ def test_pdf_title_and_fields_from_the_text_layer(tmp_path):
     q = tmp_path / "titled.pdf"
     q.write_bytes(text_pdf([["正文第一句话比较长，说明有关情况。"]], title="数字化转型指南"))
     assert load_file(q, max_bytes=MB).title == "数字化转型指南"
+
+
+@pytest.mark.parametrize("store", ["memory", "chroma"])
+def test_filters_and_citations_use_the_official_fields(fake_settings, tmp_path, store):
+    from sme_ai.assistant import Assistant
+
+    asst = Assistant(fake_settings.model_copy(update={"vector_store": store, "llm_backend": "extractive"}))
+    (tmp_path / "notice.txt").write_text(NOTICE + "\n到2027年，中小企业上云率超过40%。\n", encoding="utf-8")
+    (tmp_path / "other.txt").write_text("某市关于中小企业数字化转型的做法：开展诊断服务。\n", encoding="utf-8")
+    asst.ingest([tmp_path / "notice.txt", tmp_path / "other.txt"])
+    number = {"doc_number": ["工信部联企业〔2024〕239号"]}
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = asst.search("中小企业上云率", k=5, filters=number, mode=mode)
+        assert hits and {h.chunk.source for h in hits} == {"notice.txt"}, mode
+    assert asst.search("中小企业上云率", k=5, filters={"issued_date": ["2024-05-20"]}, mode="bm25")
+    assert not asst.search("中小企业上云率", k=5, filters={"doc_number": ["国办发〔2022〕12号"]})
+    hit = asst.search("中小企业上云率", k=5, filters=number)[0]
+    assert hit.to_dict()["issuer"] == "工业和信息化部、财政部"
+    from sme_ai.generate.answer import citations_for
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.verify import Verified
+
+    passages = compact_context("中小企业上云率", [hit])
+    (cited,) = citations_for(Verified(text="上云率超过40%[1]。", used=[1]), passages)
+    assert cited.doc_number == "工信部联企业〔2024〕239号" and cited.to_dict()["doc_number"] == cited.doc_number

@@ -29,13 +29,6 @@ class TestEmbeddingGemma(EmbedderContract):
     def embedder(cls, real_embedder):
         return real_embedder
 
-    # sme_ai.index.embedder.SentenceTransformerEmbedder.embed([]) raises: sentence-transformers returns a 1-d
-    # np.array([]) for no inputs and the renormalisation takes its norm along axis 1. Strict: fix it, then drop this.
-    @pytest.mark.xfail(strict=True, raises=np.exceptions.AxisError,
-                       reason="known bug: SentenceTransformerEmbedder.embed([]) raises AxisError instead of (0, dim)")
-    @pytest.mark.parametrize("kind", ["query", "document"])
-    def test_an_empty_batch_is_an_empty_matrix(self, embedder, kind):
-        super().test_an_empty_batch_is_an_empty_matrix(embedder, kind)
 
 
 @pytest.fixture(scope="module")

@@ -55,6 +55,8 @@ class CitationOut(BaseModel):
     page: int | None = None
     source: str
     quote: str
+    ocr_confidence: float | None = None  # present when the quoted passage was recognised by OCR
+    doc_number: str | None = None  # the cited document's 文号, when it has one
 
 
 class AssistantMessage(BaseModel):

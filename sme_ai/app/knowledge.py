@@ -60,7 +60,7 @@ def _no_progress(_f: float, _d: str) -> None:
 
 
 def upload(ctx, files: list[str | Path] | None, token: str = "", progress: Progress | None = None,
-           names: list[str] | None = None, *, caller: tuple[str, ...] = ()) -> str:
+           names: list[str] | None = None, *, caller: tuple[str, ...] = (), session=None) -> str:
     """Check, store and ingest uploaded files. Returns a Markdown report with one line per file.
 
     `names`: the names the user gave the files (default: the temp files' names, which Gradio keeps).
@@ -71,6 +71,9 @@ def upload(ctx, files: list[str | Path] | None, token: str = "", progress: Progr
     if not files:
         return render.status_markdown("error", "请先选择要上传的文件")
     names = names or [f.name for f in files]
+    if session is not None and not session.allow("upload", ctx.settings.uploads_per_minute, count=len(files)):
+        return render.status_markdown("error", f"上传过于频繁：每个会话每分钟最多上传 {ctx.settings.uploads_per_minute} 个文件，"
+                                      "请稍后再试")
     stored, lines = {}, []
     for f, name in zip(files, names):
         try:

@@ -44,9 +44,11 @@ def _where(section: str, page: int | None) -> str:
 def citation_block(c: Citation) -> str:
     """One expandable citation: the marker and title in the summary; section/page, quote and source inside."""
     where = _where(c.section, c.page)
-    return (f"<details><summary><b>[{c.n}]</b> 《{esc_html(c.title)}》{' · ' + esc_html(where) if where else ''}</summary>"
+    number = f"（{esc_html(c.doc_number)}）" if c.doc_number else ""
+    return (f"<details><summary><b>[{c.n}]</b> 《{esc_html(c.title)}》{number}{' · ' + esc_html(where) if where else ''}</summary>"
             f"<blockquote>{esc_html(c.quote)}</blockquote><p><small>来源：{esc_html(c.source)}"
-            f"{' · ' + esc_html(where) if where else ''}</small></p></details>")
+            f"{' · ' + esc_html(where) if where else ''}{' · ' + esc_html(c.ocr_note) if c.ocr_note else ''}"
+            "</small></p></details>")
 
 
 def answer_markdown(answer: Answer, *, cached: bool = False) -> str:

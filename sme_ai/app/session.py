@@ -27,7 +27,7 @@ class Session:
     turns: list[Turn] = field(default_factory=list)
     assessment: Any = None  # the last self-assessment, carried into the plan tab
     _workdir: Path | None = None
-    _feedback_times: list[float] = field(default_factory=list)
+    _times: dict[str, list[float]] = field(default_factory=dict)  # rate limits per kind of action
 
     @property
     def history(self) -> list[tuple[str, str]]:
@@ -38,14 +38,17 @@ class Session:
         self.turns.append(turn)
         del self.turns[:-MAX_TURNS]
 
-    def allow_feedback(self, per_minute: int, now: float | None = None) -> bool:
-        """Whether one more feedback fits in the last minute's allowance (and count it if so)."""
+    def allow(self, kind: str, per_minute: int, count: int = 1, now: float | None = None) -> bool:
+        """Whether `count` more actions of `kind` fit in the last minute's allowance (and count them if so)."""
         now = time.monotonic() if now is None else now
-        self._feedback_times = [t for t in self._feedback_times if now - t < 60.0]
-        if len(self._feedback_times) >= per_minute:
+        recent = self._times[kind] = [t for t in self._times.get(kind, []) if now - t < 60.0]
+        if len(recent) + count > per_minute:
             return False
-        self._feedback_times.append(now)
+        recent.extend([now] * count)
         return True
+
+    def allow_feedback(self, per_minute: int, now: float | None = None) -> bool:
+        return self.allow("feedback", per_minute, now=now)
 
     def workdir(self) -> Path:
         """This session's folder for downloads (answers, exports, plans); removed with the session."""

@@ -157,7 +157,7 @@ def _kb_tab(ctx, notice, session):
         s = ensure(s)
         try:
             return *refreshed(knowledge.upload(ctx, paths, tok, lambda f, d: progress(f, desc=d),
-                                               caller=caller(s, request))), s
+                                               caller=caller(s, request), session=s)), s
         except SmeAiError as e:
             return *refreshed(_error(e)), s
         finally:

@@ -129,7 +129,7 @@ def _render_answer(answer, as_json: bool) -> None:
     print(answer.text)
     for c in answer.citations:
         where = " · ".join(x for x in (c.section, f"第{c.page}页" if c.page else "") if x)
-        print(f"  [{c.n}] 《{c.title}》{where}（{c.source}）：{c.quote}")
+        print(f"  [{c.n}] 《{c.title}》{where}（{c.source}{'；' + c.ocr_note if c.ocr_note else ''}）：{c.quote}")
 
 
 def _stream_answer(asst, question: str, history=None, show_evidence: bool = True):

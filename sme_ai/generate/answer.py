@@ -73,7 +73,8 @@ def citations_for(verified: Verified, passages: list[Passage]) -> tuple[Citation
         p = by_n[n]
         c = p.hit.chunk
         out.append(Citation(n=n, source=c.source, title=c.title, quote=best_quote(p, verified.text), page=c.page,
-                            section=c.section, chunk_id=c.id))
+                            section=c.section, chunk_id=c.id, ocr_confidence=c.ocr_confidence,
+                            doc_number=c.doc_number))
     return tuple(out)
 
 

@@ -16,7 +16,7 @@ class BM25Index:
     def __init__(self, retriever, ids: list[str], meta: list[dict[str, str]]):
         self._retriever = retriever
         self.ids = ids
-        self._meta = meta  # doc_type and source per row, for filters
+        self._meta = meta  # the filterable fields per row
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk]) -> "BM25Index":
@@ -26,7 +26,8 @@ class BM25Index:
         if chunks:
             retriever = bm25s.BM25()
             retriever.index([tokenize(c.index_text) or [""] for c in chunks], show_progress=False)
-        meta = [{"doc_type": c.doc_type, "source": c.source} for c in chunks]
+        meta = [{"doc_type": c.doc_type, "source": c.source, "issuer": c.issuer, "issued_date": c.issued_date,
+                 "doc_number": c.doc_number} for c in chunks]  # the fields a filter may name, as in the vector store
         return cls(retriever, [c.id for c in chunks], meta)
 
     def save(self, folder: Path) -> None:

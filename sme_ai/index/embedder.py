@@ -102,6 +102,8 @@ class SentenceTransformerEmbedder:
         return kind if kind in prompts else None
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if not texts:  # sentence-transformers gives a 1-d empty array for no input
+            return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
         vecs = model.encode(
             list(texts),

@@ -36,7 +36,7 @@ def _matches(meta: dict[str, Any], filters: Filters | None) -> bool:
 
 
 class InMemoryStore:
-    """The fake: a dict and a matrix. Same contract as Chroma (tests/test_store_contract.py)."""
+    """The fake: a dict and a matrix. Same contract as Chroma (`sme_ai.testing.contracts`)."""
 
     def __init__(self):
         self._chunks: dict[str, Chunk] = {}

@@ -102,12 +102,14 @@ def chunk_document(doc: Document, size: int = 360, overlap: int = 1) -> list[Chu
     seen: dict[str, int] = {}
     grade = doc.metadata.get("reliability")
     reliability = grade[:20] if isinstance(grade, str) else ""  # front matter is user input: never str() a structure
+    official = {k: v[:120] for k in ("issuer", "issued_date", "doc_number")
+                if isinstance(v := doc.metadata.get(k), str)}
     for section in doc.sections:
         label = _section_label(section, doc.title)
         for text in _pack(_units(section, size), size, 0 if section.kind == "table" else overlap):
             chunk = Chunk(id="", doc_id=doc.id, source=doc.source, title=doc.title, text=text, section=label,
                           page=section.page, doc_type=doc.doc_type, reliability=reliability,
-                          ocr_confidence=section.ocr_confidence)
+                          ocr_confidence=section.ocr_confidence, **official)
             base = content_hash(doc.source, chunk.index_text)
             repeats = seen.get(base, 0)  # an identical passage again in one document: keep both, distinct ids
             seen[base] = repeats + 1

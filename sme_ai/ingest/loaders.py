@@ -19,7 +19,7 @@ from sme_ai.ingest.encoding import decode_text
 from sme_ai.ingest.limits import Limits, check_chars
 from sme_ai.ingest.office import load_docx, load_pptx
 from sme_ai.ingest.ocr import load_image
-from sme_ai.ingest.official import looks_like_title, official_metadata
+from sme_ai.ingest.official import official_metadata, title_from_lines
 from sme_ai.ingest.outline import sections_from_markdown
 from sme_ai.ingest.pdf import load_pdf
 from sme_ai.ingest.sheets import load_csv, load_xlsx
@@ -78,10 +78,10 @@ def load_markdown(path: Path, data: bytes, limits: Limits, **_: Any) -> tuple[li
 def load_text(path: Path, data: bytes, limits: Limits, **_: Any) -> tuple[list[Section], dict[str, Any]]:
     meta, body = split_front_matter(decode_text(data, path))
     text = normalize_text(body)
-    if not meta.get("title"):
-        first = text.split("\n", 1)[0]
-        if looks_like_title(first) and len(first) <= 40 and "\n" in text:
-            meta["title"] = first
+    if not meta.get("title") and "\n" in text:  # a 公文's 关于…的通知 over its masthead, else a title-like first line
+        title = title_from_lines(text.split("\n")[:12])
+        if title:
+            meta["title"] = title
     return [Section(text=text)] if text else [], meta
 
 
