@@ -1,6 +1,6 @@
 """Tenants: one knowledge base each, under `<data_dir>/tenants/<tenant>/` (its own Chroma, BM25 snapshot and
 manifest), answered by an `Assistant` of its own, created on first use and kept. The embedder and the generator are
-loaded once and shared; the answer cache, the question log and the write lock are the tenant's own, so nothing of
+loaded once and shared; the answer cache and the question log are the tenant's own, so nothing of
 one tenant's reaches another's answers, citations, cache or log."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -24,37 +23,6 @@ from sme_ai.types import Answer, Final
 _NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")
 
 
-class ReadWriteLock:
-    """Many readers (searches, answers' retrieval) or one writer (ingest, remove)."""
-
-    def __init__(self):
-        self._cond = threading.Condition()
-        self._readers = 0
-        self._writing = False
-
-    def acquire_read(self):
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing)
-            self._readers += 1
-
-    def release_read(self):
-        with self._cond:
-            self._readers -= 1
-            self._cond.notify_all()
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._writing and self._readers == 0)
-            self._writing = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writing = False
-                self._cond.notify_all()
-
-
 def _cacheable(answer: Answer) -> bool:
     """Not an answer produced because the model failed: that one may differ next time."""
     fallback = str(answer.meta.get("fallback") or "")
@@ -65,7 +33,6 @@ class Tenant:
     def __init__(self, name: str, assistant: Assistant, cache_size: int):
         self.name = name
         self.assistant = assistant
-        self.lock = ReadWriteLock()
         self.cache_size = cache_size
         self._cache: OrderedDict[str, Answer] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -75,18 +42,14 @@ class Tenant:
     def folder(self) -> Path:
         return Path(self.assistant.settings.data_dir)
 
-    # --- reads and writes under the tenant's lock ----------------------------------------------
+    # --- reads and writes: the knowledge base keeps readers consistent and makes only its commit exclusive, so
+    # an upload never stops this tenant's questions; a write empties the tenant's answer cache ----------------
 
     def read(self, fn, *args, **kwargs):
-        self.lock.acquire_read()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            self.lock.release_read()
+        return fn(*args, **kwargs)
 
     def write(self, fn, *args, **kwargs):
-        with self.lock.write():
-            result = fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
         with self._cache_lock:
             self._cache.clear()
         return result
@@ -116,21 +79,11 @@ class Tenant:
                 self._cache.popitem(last=False)
 
     def stream(self, question: str, history=None) -> Iterator:
-        """The Assistant's events; the read lock is held until the evidence is out (retrieval), not during
-        generation. The final answer is cached for a standalone question."""
-        self.lock.acquire_read()
-        locked = True
-        try:
-            for event in self.assistant.stream(question, history):
-                if locked:
-                    self.lock.release_read()
-                    locked = False
-                if isinstance(event, Final):
-                    self.remember(question, history, event.answer)
-                yield event
-        finally:
-            if locked:
-                self.lock.release_read()
+        """The Assistant's events; the final answer is cached for a standalone question."""
+        for event in self.assistant.stream(question, history):
+            if isinstance(event, Final):
+                self.remember(question, history, event.answer)
+            yield event
 
     def ask(self, question: str, history=None) -> tuple[Answer, bool]:
         """(answer, from the cache)."""
