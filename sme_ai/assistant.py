@@ -22,6 +22,14 @@ History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
 log = logging.getLogger(__name__)
 
 
+def collection_prefix(settings: Settings) -> str:
+    """The prefix of this knowledge base's collections on a shared Chroma server."""
+    from sme_ai.types import content_hash
+
+    return settings.chroma_collection_prefix or "kb" + content_hash(str(Path(settings.data_dir).expanduser().resolve()),
+                                                                     length=12)
+
+
 def _store_factory(settings: Settings):
     from sme_ai.index.store import ChromaStore, InMemoryStore
 
@@ -30,8 +38,8 @@ def _store_factory(settings: Settings):
     def chroma(name: str):
         return ChromaStore(name, path=settings.data_dir / "chroma")
 
-    def chroma_http(name: str):
-        return ChromaStore(name, host=settings.chroma_host, port=settings.chroma_port)
+    def chroma_http(name: str):  # one server, many knowledge bases: each has its own collections
+        return ChromaStore(f"{collection_prefix(settings)}_{name}", host=settings.chroma_host, port=settings.chroma_port)
 
     def in_memory(name: str):
         return memory.setdefault(name, InMemoryStore())

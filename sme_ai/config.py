@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     vector_store: Literal["chroma", "chroma-http", "memory"] = "chroma"
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
+    chroma_collection_prefix: str = Field("", pattern=r"^([A-Za-z0-9][A-Za-z0-9_-]{1,40})?$", description=(
+        "chroma-http: names this knowledge base's collections on the shared server (default: derived from the "
+        "resolved data_dir, so tenants and knowledge bases never share one; workers sharing a knowledge base must "
+        "see the same data_dir path or set the same prefix)"))
 
     # generation (used by later stages)
     llm_backend: Literal["llama-cpp", "transformers", "openai", "extractive"] = "llama-cpp"

@@ -423,11 +423,16 @@ def test_the_api_extras_are_pinned_like_the_constraints():
         assert all(given[n] == pins[n] for n in names), (extra, given)
 
 
-def test_a_shared_chroma_server_is_refused_until_tenants_get_collections_of_their_own(settings):
-    from sme_ai.api.errors import SharedCollectionError
+def test_on_a_shared_chroma_server_every_knowledge_base_has_collections_of_its_own(settings, tmp_path):
+    from sme_ai.assistant import collection_prefix
 
-    with pytest.raises(SharedCollectionError, match="chroma-http"):
-        create_app(settings.model_copy(update={"vector_store": "chroma-http"}))
+    a = settings.model_copy(update={"vector_store": "chroma-http", "data_dir": tmp_path / "tenants" / "a"})
+    b = a.model_copy(update={"data_dir": tmp_path / "tenants" / "b"})
+    assert collection_prefix(a) != collection_prefix(b)  # tenants never share a collection
+    same = a.model_copy(update={"data_dir": tmp_path / "tenants" / ".." / "tenants" / "a"})
+    assert collection_prefix(a) == collection_prefix(same)  # one folder, one name, however it is spelled
+    fixed = a.model_copy(update={"chroma_collection_prefix": "shared-kb"})
+    assert collection_prefix(fixed) == "shared-kb"  # workers that mount the folder at different paths set one
 
 
 def test_concurrent_requests_of_two_tenants_while_one_uploads_stay_apart(settings, keys):

@@ -67,3 +67,10 @@ def test_bad_settings_in_the_environment_are_a_clear_error(env, monkeypatch, cap
     assert main(env + ["search", "上云"]) == 2
     err = capsys.readouterr().err
     assert "top_k='many'" in err and "Traceback" not in err
+
+
+def test_ingest_the_shipped_corpus_without_a_path(env, capsys):
+    assert main(env + ["ingest"]) == 2 and "--shipped" in capsys.readouterr().err
+    assert main(env + ["ingest", "--shipped", "--json"]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert "policy/action_plan_2025_2027.md" in stats["added"] and len(stats["added"]) >= 15

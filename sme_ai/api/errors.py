@@ -85,17 +85,6 @@ class KeyNotFoundError(ApiError):
         super().__init__(f"No API key with id '{key_id}'. `sme-ai keys list` shows them.")
 
 
-class SharedCollectionError(ApiError):
-    """Tenants need knowledge bases of their own; a shared Chroma server would give them one collection."""
-
-    status, type = 500, "server_error"
-
-    def __init__(self, vector_store: str):
-        self.vector_store = vector_store
-        super().__init__(f"vector_store={vector_store} is not supported by the multi-tenant API yet (all tenants "
-                         "would share one collection); use vector_store=chroma.")
-
-
 _STATUS = [(DocumentNotFoundError, 404), (EmptyKnowledgeBaseError, 409), (ModelError, 503),
            (QuestionError, 400), (AssessmentInputError, 400), (ProfileError, 400), (SettingsError, 400),
            (IngestError, 400)]

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
-from sme_ai.api.errors import SharedCollectionError
 from sme_ai.api.keys import TENANT_NAME, check_tenant
 from sme_ai.assistant import Assistant
 from sme_ai.config import Settings
@@ -113,8 +112,6 @@ class Tenants:
     """The tenants' Assistants, created lazily from the one Settings (only `data_dir` differs)."""
 
     def __init__(self, settings: Settings, *, llm=None, embedder=None):
-        if settings.vector_store == "chroma-http":
-            raise SharedCollectionError(settings.vector_store)
         self.settings = settings
         self._root = Assistant(settings, embedder=embedder, llm=llm)  # loads and holds the shared backends
         self._tenants: dict[str, Tenant] = {}

@@ -12,9 +12,15 @@ from sme_ai.errors import SmeAiError
 
 
 def cmd_ingest(args) -> int:
+    from sme_ai.resources import corpus_dir
+
+    paths = list(args.paths) + ([corpus_dir()] if args.shipped else [])
+    if not paths:
+        print("错误: 请给出文件或目录，或用 --shipped 导入随附知识库 (give paths, or --shipped)", file=sys.stderr)
+        return 2
     bars = Bars()
     try:
-        stats = assistant_from(args).ingest(args.paths, progress=bars)
+        stats = assistant_from(args).ingest(paths, progress=bars)
     finally:
         bars.close()
     if args.json:
@@ -215,7 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="add files or folders to the knowledge base")
-    s.add_argument("paths", nargs="+")
+    s.add_argument("paths", nargs="*")
+    s.add_argument("--shipped", action="store_true", help="also the knowledge base shipped with the package (corpora/)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_ingest)
 
