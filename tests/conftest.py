@@ -3,6 +3,9 @@ from pathlib import Path
 
 import pytest
 
+# the reusable contract suites live in the package: give their asserts pytest's detailed messages
+pytest.register_assert_rewrite("sme_ai.testing.contracts")
+
 # nothing may ever download from a model hub: make an accidental call fail fast
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

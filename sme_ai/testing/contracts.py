@@ -61,9 +61,11 @@ class LLMContract:
     """An `LLM` streams text, honours max_tokens and stop sequences, is greedy (deterministic) and thread-safe.
 
     Provide a class-scoped `llm` fixture. Set `deterministic_prefix = False` for a backend whose shorter generation
-    is not a prefix of a longer one."""
+    is not a prefix of a longer one, and `order_independent = False` for a server whose prompt cache makes a greedy
+    output depend on the request before it (then concurrent outputs must only begin like the serial ones)."""
 
     deterministic_prefix = True  # greedy decoding: a shorter generation is a prefix of a longer one
+    order_independent = True  # the same prompt gives the same greedy output whatever ran before it
 
     @pytest.fixture(scope="class")
     @classmethod
@@ -104,8 +106,12 @@ class LLMContract:
         for t in threads:
             t.start()
         for t in threads:
-            t.join(timeout=120)
-        assert results == serial
+            t.join(timeout=300)
+        assert not any(t.is_alive() for t in threads), "a concurrent call did not finish within 300 s"
+        if self.order_independent:
+            assert results == serial, (results, serial)
+        else:  # each is its own prompt's answer, not a mix of the two
+            assert all(r and r[:8] == s[:8] for r, s in zip(results, serial)), (results, serial)
 
 
 # -------------------------------------------------------------------------------------------------- vector stores
