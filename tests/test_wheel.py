@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.live  # builds and installs a wheel, runs child processes (~30 s): kept out of the fast tier
 
 # One process doing what a user does without a model: ingest, search, ask (extractive), assess, draft and export a
 # plan. An audit hook records every file it opens inside the checkout.
