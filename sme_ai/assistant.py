@@ -247,7 +247,8 @@ class Assistant:
         from sme_ai.plan.profile import load_profile
 
         p = load_profile(profile)  # a profile error comes before any other
-        a = as_assessment(assessment, self if self.documents() else None)
-        if not self.documents():
+        indexed = bool(self.documents())
+        a = as_assessment(assessment, self if indexed else None)
+        if not indexed:
             raise EmptyKnowledgeBaseError(self.settings.data_dir)
         yield from draft_stream(self, p, a)

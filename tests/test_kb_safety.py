@@ -245,3 +245,24 @@ def test_an_unexpected_parser_error_on_one_file_does_not_sink_the_others(asst, t
     assert path.endswith("odd.txt") and "RuntimeError" in message and "parser bug" in message
     monkeypatch.setitem(loaders.LOADERS, ".txt", real)
     assert asst.ingest([odd]).added == ["odd.txt"]
+
+
+def test_searches_keep_working_while_a_reindex_embeds(fake_settings, tmp_path):
+    """The new collection is filled on the side; it used to replace the store at the start, so dense search came
+    back empty for the whole re-index."""
+    emb = GatedEmbedder()
+    asst = Assistant(fake_settings.model_copy(update={"vector_store": "chroma"}), embedder=emb)
+    emb.gate.set()  # the ingest passes
+    asst.ingest([_write(tmp_path / "d" / "细则.md",
+                        "".join(f"## 第{i}节\n第{i}项措施：推进设备联网和数据采集。\n" for i in range(60)))])
+    emb.gate.clear()
+    emb.batches, emb.waiting = 0, threading.Event()  # gate the re-index's second batch
+    job = threading.Thread(target=asst.reindex)
+    job.start()
+    try:
+        assert emb.waiting.wait(30)
+        assert "第7项措施" in asst.search("第7项措施 设备联网", k=3, mode="dense")[0].chunk.text
+    finally:
+        emb.gate.set()
+        job.join(30)
+    assert "第7项措施" in asst.search("第7项措施 设备联网", k=3, mode="dense")[0].chunk.text

@@ -264,12 +264,14 @@ class KnowledgeBase:
                 out.append(c)
         return out
 
-    def _embed_into_store(self, chunks: list[Chunk], on_embed: Callable[[int, int], None] | None) -> None:
+    def _embed_into_store(self, chunks: list[Chunk], on_embed: Callable[[int, int], None] | None,
+                          store: VectorStore | None = None) -> None:
+        store = store or self.store
         batch = 32
         for start in range(0, len(chunks), batch):
             part = chunks[start : start + batch]
             vectors = self.embedder.embed([c.index_text for c in part], "document")
-            self.store.add(part, vectors)
+            store.add(part, vectors)
             if on_embed:
                 on_embed(start + len(part), len(chunks))
 
@@ -289,9 +291,10 @@ class KnowledgeBase:
             chunks = self.store.get(sorted(self.live_ids()))
             state = json.loads(json.dumps(self._state))
             state["previous_collection"], state["collection"] = state["collection"], f"chunks_v{state['version'] + 1}"
-            self._store = self._store_factory(state["collection"])
+            fresh = self._store_factory(state["collection"])  # searches keep the old collection until the commit
             try:
-                self._embed_into_store(chunks, on_embed)
+                self._embed_into_store(chunks, on_embed, fresh)
+                self._store = fresh  # the same chunk ids as the manifest in use: readers see no gap
                 self._commit(state, set())
             except BaseException:
                 self._drop_collection(state["collection"])
