@@ -25,14 +25,14 @@ def search(body: SearchRequest, who: Caller = Depends(caller)) -> SearchResponse
     """Ranked passages (hybrid: dense + BM25, fused by RRF) with each leg's rank and score."""
     tenant = who.tenant(body.model)
     filters = {k: v for k, v in (body.filters.model_dump() if body.filters else {}).items() if v}
-    hits = tenant.read(tenant.assistant.search, body.query, body.k, filters=filters or None, mode=body.mode)
+    hits = tenant.assistant.search(body.query, body.k, filters=filters or None, mode=body.mode)
     return SearchResponse(model=tenant.name, data=[h.to_dict() for h in hits])
 
 
 @router.get("/documents", response_model=DocumentList)
 def list_documents(model: str | None = MODEL_PARAM, who: Caller = Depends(caller)) -> DocumentList:
     tenant = who.tenant(model)
-    return DocumentList(model=tenant.name, data=tenant.read(tenant.assistant.documents))
+    return DocumentList(model=tenant.name, data=tenant.assistant.documents())
 
 
 @router.post("/documents", response_model=IngestResult, status_code=201)

@@ -36,7 +36,7 @@ def assess(body: AssessmentRequest, request: Request, who: Caller = Depends(call
     from sme_ai.assess.report import render_markdown
 
     tenant = who.tenant(body.model)
-    result = tenant.read(tenant.assistant.assess, body.answers)
+    result = tenant.assistant.assess(body.answers)
     if chosen_format(body.format, request, ("markdown",)) == "markdown":
         return Response(render_markdown(result), media_type=MARKDOWN)
     return JSONResponse(result.model_dump(mode="json"))
@@ -49,7 +49,7 @@ def plan(body: PlanRequest, request: Request, who: Caller = Depends(caller)):
     from sme_ai.plan.export import export_docx, render_markdown
 
     tenant = who.tenant(body.model)
-    result = tenant.read(tenant.assistant.draft_plan, body.profile, body.assessment)
+    result = tenant.assistant.draft_plan(body.profile, body.assessment)
     fmt = chosen_format(body.format, request, ("markdown", "docx"))
     if fmt == "markdown":
         return Response(render_markdown(result), media_type=MARKDOWN)

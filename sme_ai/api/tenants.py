@@ -41,11 +41,8 @@ class Tenant:
     def folder(self) -> Path:
         return Path(self.assistant.settings.data_dir)
 
-    # --- reads and writes: the knowledge base keeps readers consistent and makes only its commit exclusive, so
-    # an upload never stops this tenant's questions; a write empties the tenant's answer cache ----------------
-
-    def read(self, fn, *args, **kwargs):
-        return fn(*args, **kwargs)
+    # --- writes: the knowledge base keeps readers consistent and makes only its commit exclusive, so an upload
+    # never stops this tenant's questions; a write empties the tenant's answer cache ---------------------------
 
     def write(self, fn, *args, **kwargs):
         result = fn(*args, **kwargs)
