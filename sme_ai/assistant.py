@@ -15,7 +15,7 @@ from pathlib import Path
 from sme_ai.config import Settings
 from sme_ai.errors import EmptyKnowledgeBaseError
 from sme_ai.index.knowledge_base import IngestStats, KnowledgeBase
-from sme_ai.types import Answer, Chunk, Delta, Evidence, Final, Hit, Progress, StreamEvent
+from sme_ai.types import Answer, Chunk, Delta, Draft, Evidence, Final, Hit, Progress, StreamEvent
 
 History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -45,6 +45,17 @@ def _store_factory(settings: Settings):
         return memory.setdefault(name, InMemoryStore())
 
     return {"chroma": chroma, "chroma-http": chroma_http, "memory": in_memory}[settings.vector_store]
+
+
+def _once(fn):
+    """`fn()` computed on the first call and remembered."""
+    box: list = []
+
+    def call():
+        if not box:
+            box.append(fn())
+        return box[0]
+    return call
 
 
 class _Clock:
@@ -155,7 +166,7 @@ class Assistant:
         return final
 
     def stream(self, question: str, history: History | None = None) -> Iterator[StreamEvent]:
-        """Evidence first, then text deltas, then the final verified Answer."""
+        """Evidence first, then (with a model) the quoted Draft, then text deltas, then the final verified Answer."""
         from sme_ai.generate import answer as step
         from sme_ai.generate.compose import Composed, compose
         from sme_ai.generate.context import compact_context
@@ -176,21 +187,24 @@ class Assistant:
             yield Final(step.refusal(question, hits, english=english, model=self.model_name, prompts_dir=s.prompts_dir,
                                      timings={**timings, "total_ms": clock()}, reason="no_relevant_passage"))
             return
-        messages = step.build_messages(standalone, passages, s.prompts_dir)  # 6. generate → verify → fall back
+        extract = _once(lambda: extractive_answer(standalone, passages, english=english))
+        if self.llm is not None:  # 6. the quoted draft on screen at once; the model's answer replaces it
+            yield Draft(step.draft_answer(question, standalone, extract(), passages, hits, model="extractive",
+                                          timings={**timings, "draft_ms": clock()}, prompts_dir=s.prompts_dir))
+        messages = step.build_messages(standalone, passages, s.prompts_dir)  # 7. generate → verify → fall back
         composed = None
-        for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens,
-                           extract=lambda: extractive_answer(standalone, passages, english=english)):
+        for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens, extract=extract):
             if isinstance(out, Composed):
                 composed = out
             else:
                 if self.llm is not None:
                     timings.setdefault("first_token_ms", clock())
                 yield Delta(out)
-        if composed.refused:  # 7. the model said the passages do not cover it
+        if composed.refused:  # 8. the model said the passages do not cover it
             yield Final(step.refusal(question, hits, english=english, model=self.model_name, prompts_dir=s.prompts_dir,
                                      timings={**timings, "total_ms": clock()}, reason="model_said_not_covered"))
             return
-        timings["total_ms"] = clock()  # 8. the verified answer with its citations
+        timings["total_ms"] = clock()  # 9. the verified answer with its citations
         yield Final(step.grounded_answer(question, standalone, composed, passages, hits, model=self.model_name,
                                          timings=timings, prompts_dir=s.prompts_dir))
 

@@ -181,13 +181,22 @@ class Answer:
         }
 
 
-# --- streaming events: evidence first, then text deltas, then the final verified answer ---------------
+# --- streaming events: evidence, the quoted draft, then text deltas, then the final verified answer ---------------
 
 
 @dataclass(frozen=True)
 class Evidence:
     hits: tuple[Hit, ...]
     question: str  # the standalone question actually searched (after follow-up rewriting)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The answer quoted from the documents (extractive, verified, cited), shown within a second of asking; the
+    model's composed answer replaces it. `answer.meta["draft"]` is True. A question refused before generation has
+    no Draft."""
+
+    answer: Answer
 
 
 @dataclass(frozen=True)
@@ -200,4 +209,4 @@ class Final:
     answer: Answer
 
 
-StreamEvent = Evidence | Delta | Final
+StreamEvent = Evidence | Draft | Delta | Final

@@ -6,7 +6,7 @@ from sme_ai.assistant import Assistant
 from sme_ai.errors import EmptyQuestionError, QuestionTooLongError
 from sme_ai.generate.llm import FakeLLM
 from sme_ai.generate.verify import numbers_in, verify_answer
-from sme_ai.types import Delta, Evidence, Final
+from sme_ai.types import Draft, Delta, Evidence, Final
 
 DOC = """---
 title: 行动方案要点
@@ -48,11 +48,14 @@ def _assistant(fake_settings, reply, kb_dir, **upd):
     return asst
 
 
-def test_stream_yields_evidence_then_deltas_then_final(fake_settings, kb_dir):
+def test_stream_yields_evidence_then_draft_then_deltas_then_final(fake_settings, kb_dir):
     asst = _assistant(fake_settings, "到2027年中小企业上云率超过40%[1]。", kb_dir)
     events = list(asst.stream("中小企业上云率目标是多少？"))
     assert isinstance(events[0], Evidence) and events[0].hits
-    assert all(isinstance(e, Delta) for e in events[1:-1]) and len(events) > 3
+    draft = events[1]
+    assert isinstance(draft, Draft) and draft.answer.meta["draft"] and draft.answer.citations
+    assert "40%" in draft.answer.text and draft.answer.model == "extractive"
+    assert all(isinstance(e, Delta) for e in events[2:-1]) and len(events) > 4
     final = events[-1]
     assert isinstance(final, Final)
     a = final.answer

@@ -9,7 +9,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-QuestionType = Literal["fact", "number", "applicability", "multihop", "traditional", "english", "unanswerable"]
+# premise: built on something the corpus does not support (an invented policy, a year it does not cover, a rumour it
+# lists as 误传) — answered honestly by a refusal or a correction; followup: asked after `history`; long: an owner's
+# long question with irrelevant detail around the real one.
+QuestionType = Literal["fact", "number", "applicability", "multihop", "traditional", "english", "unanswerable",
+                       "premise", "followup", "long"]
 
 
 class Gold(BaseModel):
@@ -24,6 +28,7 @@ class EvalItem(BaseModel):
     lang: Literal["zh", "zh-hant", "en"] = "zh"
     answerable: bool = True
     facts: list[str] = []
+    history: list[str] = []  # the owner's previous questions in the same chat, oldest first (followup items)
     gold: list[Gold] = []
     note: str = ""
 

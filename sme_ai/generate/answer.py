@@ -96,6 +96,18 @@ def grounded_answer(question: str, standalone: str, composed: Composed, passages
                   hits=tuple(hits), meta=meta)
 
 
+def draft_answer(question: str, standalone: str, extractive: str, passages: list[Passage], hits: list[Hit], *,
+                 model: str, timings: dict, prompts_dir: Path | None) -> Answer:
+    """The extractive text, verified and cited like any answer, marked as a draft quoted from the documents."""
+    from sme_ai.generate.verify import verify_answer
+
+    composed = Composed(refused=False, verified=verify_answer(extractive, passages), raw=extractive)
+    a = grounded_answer(question, standalone, composed, passages, hits, model=model, timings=timings,
+                        prompts_dir=prompts_dir)
+    return Answer(question=a.question, text=a.text, citations=a.citations, refused=False, model=model,
+                  timings=timings, hits=a.hits, meta={**a.meta, "draft": True})
+
+
 def refusal(question: str, hits: list[Hit], *, english: bool, model: str, timings: dict, reason: str,
             prompts_dir: Path | None) -> Answer:
     """The fixed "the documents don't say", with the closest passages to look at."""
