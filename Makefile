@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DATA   ?= $(HOME)/.local/share/sme-ai
 SEEDS  := $(wildcard ../shared/seeds/*.txt)
 
-.PHONY: setup models models-test browser index run test bench clean
+.PHONY: setup models models-test browser index run test bench tune-data tune-cpu tune-gpu clean
 
 setup: $(VENV)/.installed
 
@@ -44,6 +44,20 @@ test: models-test browser
 
 bench: models-test
 	$(BIN)/python -m evals.bench_retrieval
+
+# the industry-tuned model (issue 12): data once, then the 0.5B on this CPU (about 90 min) or the 1.5B on a GPU
+TUNE   ?= $(HOME)/.cache/sme-ai/tune
+tune-data: models-test
+	$(BIN)/sme-ai tune data -n 1200 --out "$(TUNE)/data"
+
+tune-cpu: tune-data
+	$(BIN)/sme-ai --llm-model qwen2.5-coder-0.5b tune train --data "$(TUNE)/data/examples.jsonl" --out "$(TUNE)/run-0.5b"
+	$(BIN)/sme-ai tune export "$(TUNE)/run-0.5b/adapter" --base-config "$(HOME)/.cache/sme-ai/models/qwen2.5-coder-0.5b/hf-bf16/config.json" -o "$(TUNE)/sme-ai-lora-0.5b.gguf"
+
+tune-gpu: tune-data
+	$(BIN)/sme-ai models pull qwen2.5-coder-1.5b
+	$(BIN)/sme-ai --llm-model qwen2.5-coder-1.5b tune train --gpu --data "$(TUNE)/data/examples.jsonl" --out "$(TUNE)/run-1.5b"
+	$(BIN)/sme-ai tune export "$(TUNE)/run-1.5b/adapter" --base-config "$(HOME)/.cache/sme-ai/models/qwen2.5-coder-1.5b/hf-bf16/config.json" -o "$(TUNE)/sme-ai-lora-1.5b.gguf"
 
 clean:
 	rm -rf $(VENV)
