@@ -63,19 +63,35 @@ def run_case(asst, name: str, profile: Path, answers: Path | None, out: Path | N
             "milestone": plan.target.milestone, "scenarios": [s.name for s in plan.scenarios],
             "references": len(plan.references), "fallback_sections": fallbacks,
             "unsupported_numbers_dropped": sum(len(s.meta.get("unsupported_numbers", [])) for s in plan.sections),
-            "score": rubric["score"], "passed": rubric["passed"],
+            "v2": _v2(rubric["checks"]), "score": rubric["score"], "passed": rubric["passed"],
             "failed": [k for k, v in rubric["checks"].items() if not v["ok"]],
             "details": {k: v["detail"] for k, v in rubric["checks"].items() if not v["ok"]}, "seconds": round(seconds, 1)}
 
 
+def _v2(checks: dict) -> dict:
+    """The rubric v2 measures as numbers for the table."""
+    pain = checks["pain_coverage"]["detail"]
+    return {"pains": f"{pain['to_chosen_scenario']}/{pain['pains']}" + ("" if checks["pain_coverage"]["ok"] else "!"),
+            "goal_kpi": "ok" if checks["goal_kpi_coverage"]["ok"] else "no",
+            "budget": "ok" if checks["budget_within"]["ok"] else "no",
+            "support": checks["claim_support"]["detail"]["share"],
+            "generic": checks["generic_paragraphs"]["detail"]["share"],
+            "repeats": 0 if checks["repetition"]["ok"] else len(checks["repetition"]["detail"]),
+            "cross": 0 if checks["cross_industry_quotes"]["ok"] else len(checks["cross_industry_quotes"]["detail"]["sentences"])}
+
+
 def render(rows: list[dict], mode: str, model: str, load_s: float) -> str:
     lines = [f"Plans · mode={mode}" + (f" · model={model} (load {load_s:.1f} s)" if mode == "model" else ""), "",
-             "| profile | tier | level → target | scenarios | refs | fallback sections | rubric | passed | failed | s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| profile | tier | level → target | scenarios | refs | fallback sections | pains→scenario | goal→KPI "
+             "| budget | claim support | generic | repeats | cross-industry | rubric | passed | failed | s |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         level = "待自测" if r["level"] is None else r["level"]
+        v = r["v2"]
         lines.append(f"| {r['name']} | {r['tier']} | {level} → {r['target']} ({r['milestone']}) | {'、'.join(r['scenarios'])} "
-                     f"| {r['references']} | {r['fallback_sections']} | {r['score']:.2f} | {'yes' if r['passed'] else 'no'} "
+                     f"| {r['references']} | {r['fallback_sections']} | {v['pains']} | {v['goal_kpi']} | {v['budget']} "
+                     f"| {v['support']:.2f} | {v['generic']:.2f} | {v['repeats']} | {v['cross']} "
+                     f"| {r['score']:.2f} | {'yes' if r['passed'] else 'no'} "
                      f"| {', '.join(r['failed'])} | {r['seconds']} |")
     secs = [r["seconds"] for r in rows]
     lines += ["", f"mean rubric {statistics.mean(r['score'] for r in rows):.3f} · passed {sum(r['passed'] for r in rows)}/{len(rows)}"

@@ -146,12 +146,22 @@ def test_assessment_round_trips_through_json():
     assert b == a and b.gap_scenarios() == ["product_design", "marketing", "equipment", "procurement"]
 
 
-def test_chart_png_in_chinese_or_english(tmp_path, monkeypatch):
+def test_chart_is_a_chinese_radar_with_the_shipped_font(tmp_path):
+    import warnings
+
+    from fontTools.ttLib import TTFont
+
     from sme_ai.assess import chart
 
     a = assess(_answers("01_machinery_srdi_pilot"))
-    png = render_chart(a, tmp_path / "c.png")
+    assert chart.cjk_font() == "SME AI Chart CJK"  # the package's own subset, not a system font
+    font = chart.FONT_FILE
+    assert font.stat().st_size < 200_000 and (font.parent / "OFL.txt").is_file()
+    missing = set(chart.label_text()) - {chr(c) for c in TTFont(str(font)).getBestCmap()}
+    assert not missing, f"rebuild the subset (python -m sme_ai.assess.fontsubset): {sorted(missing)}"
+    dims = chart.dimension_values(a)
+    assert [d[0] for d in dims] == ["数字化基础", "数字化经营", "数字化管理", "数字化成效"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font(s)" for a tofu label
+        png = render_chart(a, tmp_path / "c.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
-    monkeypatch.setattr(chart, "cjk_font", lambda: None)  # no CJK font installed: English labels
-    assert chart._labels(a, chinese=False)["dims"] == ["Digital foundation", "Digital management", "Digital results"]
-    assert render_chart(a, tmp_path / "en.png").stat().st_size > 10_000

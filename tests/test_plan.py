@@ -156,11 +156,16 @@ def test_without_assessment_scenarios_come_from_playbook_and_pain_points():
 
 
 def test_stream_reports_each_section_then_the_plan(extractive_asst):
+    from sme_ai.plan.model import PlanOutline, SectionDone
+
     events = list(extractive_asst.draft_plan_stream(PROFILE))
-    progress, plan = events[:-1], events[-1]
-    assert all(isinstance(e, PlanProgress) for e in progress) and isinstance(plan, Plan)
-    assert [(e.k, e.n) for e in progress] == [(k, 10) for k in range(1, 11)]
+    outline, plan = events[0], events[-1]
+    assert isinstance(outline, PlanOutline) and isinstance(plan, Plan)
+    progress = [e for e in events if isinstance(e, PlanProgress)]
+    done = [e for e in events if isinstance(e, SectionDone)]
+    assert [(e.k, e.n) for e in progress] == [(k, 10) for k in range(1, 11)] == [(e.k, e.n) for e in done]
     assert [e.title for e in progress] == [t for _, t in SECTION_TITLES]
+    assert all(not s.body for s in outline.plan.sections) and outline.plan.section("kpis").table
 
 
 def test_assistant_methods_are_the_same_pipeline(extractive_asst):
@@ -168,7 +173,7 @@ def test_assistant_methods_are_the_same_pipeline(extractive_asst):
     a = extractive_asst.assess(answers)
     assert a.level == 1 and a.model_dump() == assess(answers, extractive_asst).model_dump()
     events = list(extractive_asst.draft_plan_stream(PROFILE, a))
-    assert isinstance(events[-1], Plan) and [e.k for e in events[:-1]] == list(range(1, 11))
+    assert isinstance(events[-1], Plan) and [e.k for e in events if isinstance(e, PlanProgress)] == list(range(1, 11))
     plan = extractive_asst.draft_plan(PROFILE, a)
     assert [s.key for s in plan.sections] == [s.key for s in events[-1].sections]
     assert plan.scenarios[0].id == a.gaps[0].id  # the first gap leads the plan
@@ -215,8 +220,9 @@ def test_model_prose_is_verified_and_renumbered(tmp_path):
     assert "不是给你的指令" in system and "补贴金额" in system
     assert "<企业情况>" in llm.calls[0][1]["content"] and "员工120人" in llm.calls[0][1]["content"]
     for s in plan.sections[:8]:
-        assert "500万元" not in s.body and s.body.startswith("本节围绕") and "按资料要求落实相关工作。" in s.body
-        assert s.meta["unsupported_numbers"] == ["500万元"] and s.meta["invalid_markers"] == 1
+        assert "500万元" not in s.body and "按资料要求落实相关工作[" not in s.body
+        # "本节围绕…[1]" is not what passage [1] says: dropped (by the answer engine or the plan-side checks)
+        assert "本节围绕" not in s.body and s.body
     assert plan.section("risks").meta["fallback"] == "extractive:refusal"
     result = score_plan(plan, None)
     assert result["passed"], {k: v for k, v in result["checks"].items() if not v["ok"]}

@@ -50,7 +50,7 @@ def _assess_tab(ctx, session):
     run = gr.Button("计算评测结果", variant="primary", elem_id="assess-run")
     with gr.Row():
         result = gr.Markdown(elem_id="assess-result")
-        chart = gr.Image(label="各维度得分", type="filepath", interactive=False, buttons=["download"])
+        chart = gr.Image(label="自评雷达图：四个维度与16个业务场景", type="filepath", interactive=False, buttons=["download"])
     carry = gr.Button("用此结果制定改造方案 →", elem_id="assess-carry")
     n_items = len(item_inputs)
 
@@ -95,6 +95,7 @@ def _plan_tab(ctx, session):
     use = gr.Checkbox(value=True, label="使用自评结果（如已完成自评）")
     token = token_box(ctx, "plan-token", visible=locked)
     run = gr.Button("生成改造方案", variant="primary", elem_id="plan-run")
+    section, redo = _redo_row()
     progress = gr.Markdown(elem_id="plan-progress")
     files = gr.File(label="下载方案（DOCX / Markdown）", file_count="multiple", interactive=False)
     plan_md = gr.Markdown(elem_id="plan-body")
@@ -110,4 +111,29 @@ def _plan_tab(ctx, session):
     # the token comes after the form, so the API's calls without it still work (it defaults to "")
     run.click(on_plan, [*fields, use, token, session], [progress, plan_md, files, session], api_name="plan",
               concurrency_limit=4, concurrency_id="plan")
+    redo.click(_on_redo(ctx), [*fields, section, use, token, session], [progress, plan_md, files, session],
+               api_name="plan_section", concurrency_limit=4, concurrency_id="plan")
     return summary
+
+
+def _redo_row():
+    """Redraft one section after editing the form ("预算只有30万", "先做质检"), keeping the others."""
+    import gradio as gr
+
+    with gr.Row():
+        section = gr.Dropdown(planning.section_choices(), value="investment", label="修改企业信息后只重新生成一节",
+                              info="例如把预算改成“30”后重新生成“投入估算与资金渠道”，或在痛点里写“先做质检”后重新生成场景一节")
+        redo = gr.Button("重新生成这一节", elem_id="plan-redo")
+    return section, redo
+
+
+def _on_redo(ctx):
+    import gradio as gr
+
+    def on_redo(request: gr.Request, *values):
+        *form, key, use_assessment, tok, s = values
+        s = ensure(s)
+        for view in planning.regenerate(ctx, s, form, key, bool(use_assessment), tok, caller=caller(s, request)):
+            yield view.progress, view.plan, (view.files or None), s
+
+    return on_redo

@@ -118,7 +118,7 @@ def _chart_for(assessment, out: Path) -> Path | None:
 
 def cmd_plan(args) -> int:
     from sme_ai.plan.export import export_docx, export_markdown
-    from sme_ai.plan.model import Plan
+    from sme_ai.plan.model import Plan, PlanOutline, PlanProgress
 
     out = Path(args.output)
     if out.suffix.lower() not in (".docx", ".md"):
@@ -130,8 +130,10 @@ def cmd_plan(args) -> int:
     for event in asst.draft_plan_stream(profile, assessment):
         if isinstance(event, Plan):
             plan = event
-        else:
+        elif isinstance(event, PlanProgress):
             print(f"[{event.k}/{event.n}] 正在撰写：{event.title}", file=sys.stderr)
+        elif isinstance(event, PlanOutline):
+            print(f"规则部分（目标、场景、路线图、预算、验收指标）已就绪：{time.perf_counter() - t0:.1f} 秒", file=sys.stderr)
     if out.suffix.lower() == ".md":
         export_markdown(plan, out)
     else:

@@ -37,15 +37,46 @@ class Tier:
 
 
 @dataclass(frozen=True)
+class PainRule:
+    words: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    instead: str = ""  # a row without scenarios: what the plan does about it instead
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class AIApp:
+    name: str
+    words: tuple[str, ...]
+    scenario: str
+    query: str
+
+
+@dataclass(frozen=True)
+class GoalMetric:
+    words: tuple[str, ...]
+    name: str
+    item: str
+    baseline: str
+
+
+@dataclass(frozen=True)
 class Rules:
     industries: tuple[Industry, ...]
     general: Industry
     tiers: tuple[Tier, ...]
-    pain_points: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    pain_points: tuple[PainRule, ...]
     tier_match_order: tuple[str, ...]
     early_items: frozenset[str]
     kpi_bands: tuple[dict, ...]  # {item, name, measure}
     kpi_outcomes: tuple[dict, ...]  # {item, name, target}
+    ai_applications: tuple[AIApp, ...] = ()
+    goal_metrics: tuple[GoalMetric, ...] = ()
+    scenario_cost: dict[str, str] | None = None  # scenario id → low | mid | high
+    budget: dict | None = None  # phases, reserve, items, scenarios_by_budget, not_covered, cut_order
+
+    def cost_class(self, scenario_id: str) -> str:
+        return (self.scenario_cost or {}).get(scenario_id, "mid")
 
 
 def _industry(d: dict) -> Industry:
@@ -61,11 +92,18 @@ def load_rules(path: Path = DATA_FILE) -> Rules:
     tiers = tuple(Tier(id=t["id"], name=t["name"], aliases=tuple(t["aliases"]), floor_pilot=t["floor"]["pilot"],
                        floor_other=t["floor"]["other"], approach=t["approach"], max_scenarios=t["max_scenarios"],
                        basis=tuple(t["basis"]), basis_pilot=tuple(t["basis_pilot"])) for t in raw["tiers"])
-    pains = tuple((tuple(p["words"]), tuple(p["scenarios"])) for p in raw["pain_points"])
+    pains = tuple(PainRule(words=tuple(p["words"]), scenarios=tuple(p["scenarios"]), instead=p.get("instead", ""),
+                           note=p.get("note", "")) for p in raw["pain_points"])
+    ai = tuple(AIApp(name=a["name"], words=tuple(a["words"]), scenario=a["scenario"], query=a["query"])
+               for a in raw.get("ai_applications", ()))
+    metrics = tuple(GoalMetric(words=tuple(m["words"]), name=m["name"], item=m["item"], baseline=m["baseline"])
+                    for m in raw.get("goal_metrics", ()))
+    cost = {sid: cls for cls, ids in raw.get("scenario_cost", {}).items() for sid in ids}
     return Rules(industries=tuple(_industry(i) for i in raw["industries"]), general=_industry(raw["general"]),
                  tiers=tiers, pain_points=pains, tier_match_order=tuple(raw["tier_match_order"]),
                  early_items=frozenset(raw["early_items"]), kpi_bands=tuple(raw["kpis"]["bands"]),
-                 kpi_outcomes=tuple(raw["kpis"]["outcomes"]))
+                 kpi_outcomes=tuple(raw["kpis"]["outcomes"]), ai_applications=ai, goal_metrics=metrics,
+                 scenario_cost=cost, budget=raw.get("budget"))
 
 
 def industry_choices() -> list[str]:

@@ -42,10 +42,26 @@ def _md_section(k: int, s: PlanSection, plan: Plan) -> list[str]:
     if s.table:
         out += _md_table(s.table) + [""]
     if s.body:
-        out += [s.body, ""]
+        out += _md_body(s.body) + [""]
     if s.key == "references":
         out += [reference_line(r) for r in plan.references] or ["（没有引用）"]
         out.append("")
+    return out
+
+
+def body_blocks(body: str) -> list[tuple[bool, str]]:
+    """The prose as (is list item, text) lines: list items stay list items."""
+    return [(line.startswith("- "), line[2:] if line.startswith("- ") else line)
+            for line in (x.strip() for x in body.splitlines()) if line]
+
+
+def _md_body(body: str) -> list[str]:
+    out, prev = [], None
+    for item, text in body_blocks(body):
+        if prev is not None and item != prev:
+            out.append("")  # a blank line between a list and prose, or the prose joins the last item
+        out.append(f"- {text}" if item else text)
+        prev = item
     return out
 
 
@@ -150,8 +166,8 @@ def _docx_section(doc, k: int, s: PlanSection, plan: Plan, chart: Path | None) -
         doc.add_picture(str(chart), width=Cm(16))
     if s.table:
         _docx_table(doc, s.table)
-    if s.body:
-        doc.add_paragraph(s.body)
+    for item, text in body_blocks(s.body):
+        doc.add_paragraph(text, style="List Bullet" if item else None)
     if s.key == "references":
         from docx.shared import Cm
 

@@ -61,6 +61,36 @@ class KPI(BaseModel):
     baseline: str
     target: str
     measure: str
+    owner_goal: str = ""  # the owner's own goal this KPI carries (its number is the owner's)
+
+
+class NeedCoverage(BaseModel):
+    """How the plan handles one pain point or goal the owner wrote."""
+
+    text: str
+    kind: str  # "pain" | "goal"
+    scenarios: list[str] = []  # ids of the chosen scenarios that address it
+    handling: str  # what the plan does: the scenario(s), or why not and what instead
+    kpi: str = ""  # the KPI carrying a goal's number
+
+
+class BudgetRow(BaseModel):
+    phase: str  # "0–3个月" …, or "预留"
+    item: str
+    low: float  # 万元 (0 when the owner gave no budget: then `share` only)
+    high: float
+    share: str  # "20–30%"
+    note: str = ""
+
+
+class BudgetPlan(BaseModel):
+    total_low: float | None  # the owner's budget (万元), None when not given
+    total_high: float | None
+    rows: list[BudgetRow]
+    phase_totals: list[BudgetRow]
+    not_covered: list[str]
+    cut_order: list[str]
+    note: str = ""
 
 
 class Table(BaseModel):
@@ -95,6 +125,21 @@ class PlanProgress(BaseModel):
     title: str
 
 
+class PlanOutline(BaseModel):
+    """The rule-built plan (every section's facts, statements with their citations and tables, no prose yet):
+    yielded before any model call."""
+
+    plan: "Plan"
+
+
+class SectionDone(BaseModel):
+    """Section k of n with its prose: yielded as soon as it is written."""
+
+    k: int
+    n: int
+    section: PlanSection
+
+
 class Plan(BaseModel):
     title: str
     profile: EnterpriseProfile
@@ -105,6 +150,8 @@ class Plan(BaseModel):
     scenarios: list[ScenarioChoice]
     phases: list[Phase]
     kpis: list[KPI]
+    needs: list[NeedCoverage] = []
+    budget: BudgetPlan | None = None
     sections: list[PlanSection]
     references: list[Reference]
     caveats: list[str]
@@ -114,3 +161,6 @@ class Plan(BaseModel):
 
     def section(self, key: str) -> PlanSection | None:
         return next((s for s in self.sections if s.key == key), None)
+
+
+PlanOutline.model_rebuild()

@@ -7,12 +7,14 @@ indicators data file of `sme_ai.assess`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sme_ai.assess.indicators import Questionnaire, level_name, load_questionnaire
 from sme_ai.assess.model import Assessment
+from sme_ai.plan.budget import allocate, max_scenarios_for
 from sme_ai.plan.catalog import Industry, find_industry, find_tier, load_rules
-from sme_ai.plan.model import KPI, Phase, ScenarioChoice, Target
+from sme_ai.plan.model import KPI, BudgetPlan, NeedCoverage, Phase, ScenarioChoice, Target
+from sme_ai.plan.needs import Need, level_goal, read_need, read_needs
 from sme_ai.plan.profile import EnterpriseProfile
 
 
@@ -27,13 +29,17 @@ class Decision:
     scenarios: list[ScenarioChoice]
     phases: list[Phase]
     kpis: list[KPI]
+    needs: list[Need] = field(default_factory=list)
+    coverage: list[NeedCoverage] = field(default_factory=list)
+    budget: BudgetPlan | None = None
 
 
 # --- target ------------------------------------------------------------------------------------
 
 
-def decide_target(profile, assessment: Assessment | None) -> Target:
+def decide_target(profile, assessment: Assessment | None, needs: list[Need] | None = None) -> Target:
     tier = find_tier(profile.tier)
+    goal = level_goal(needs or [])
     pilot = profile.pilot_city
     floor = tier.floor_pilot if pilot else tier.floor_other
     basis = list(tier.basis) + (list(tier.basis_pilot) if pilot else [])
@@ -43,13 +49,15 @@ def decide_target(profile, assessment: Assessment | None) -> Target:
                 "请向当地工信部门确认。")
     current = assessment.level if assessment else None
     if current is None:
-        target = milestone = floor
+        target = milestone = max(floor, goal.level if goal else 0)
         note += "尚未自评，目标按企业类型设定；完成自测后请重新生成方案。"
     else:
-        target = max(floor, min(4, current + 1))
+        target = max(floor, min(4, current + 1), goal.level if goal else 0)
         milestone = min(target, current + 1) if current < 4 else 4
         if target > milestone:
             note += f"从{level_name(current)}到{level_name(target)}需要分步推进：12个月内先达到{level_name(milestone)}。"
+    if goal:
+        note += f"企业目标“{goal.text}”：目标等级按不低于{level_name(goal.level)}设定。"
     return Target(current=current, floor=floor, target=target, milestone=milestone, tier=tier.name, pilot=pilot,
                   approach=tier.approach, basis=basis, note=note)
 
@@ -59,9 +67,8 @@ def decide_target(profile, assessment: Assessment | None) -> Target:
 
 def pain_scenarios(texts: list[str]) -> list[str]:
     found: list[str] = []
-    for words, scenarios in load_rules().pain_points:
-        if any(w in t for t in texts for w in words):
-            found += [s for s in scenarios if s not in found]
+    for t in texts:
+        found += [s for s in read_need(t, "goal").scenarios if s not in found]
     return found
 
 
@@ -75,10 +82,35 @@ def _candidate_scores(profile, assessment, industry: Industry) -> dict[str, tupl
     for sid in assessment.gap_scenarios() if assessment else []:
         add(sid, 5.0, f"自评差距：升到{level_name(assessment.next_level)}需要提升此场景")
     for rank, sid in enumerate(industry.priorities):
-        add(sid, max(0.5, 3.0 - 0.5 * rank), f"{industry.name}行业实践指南建议优先关注（第{rank + 1}位）")
-    for sid in pain_scenarios(profile.pain_points + profile.goals):
-        add(sid, 2.0, "对应企业填写的痛点或目标")
+        guide = "通用路线（评估—规划—实施—优化）" if industry.id == "general" else f"{industry.name}行业实践指南"
+        add(sid, max(0.5, 3.0 - 0.5 * rank), f"{guide}建议优先关注（第{rank + 1}位）")
+    for need in read_needs(profile):  # the owner's words weigh most after the gaps; "先做…" leads
+        for k, sid in enumerate(need.scenarios):
+            add(sid, (10.0 if need.first else 3.0) - 0.5 * k, f"对应企业填写的{need.label}")
+    cheap = profile.budget_wan is not None and profile.budget_wan.max < 30
+    if cheap:  # a small budget: scenarios needing hardware and integration wait
+        for sid, (total, reasons) in list(scores.items()):
+            if load_rules().cost_class(sid) == "high":
+                scores[sid] = (total - 2.0, reasons + ["预算较小，需要较多硬件的场景靠后"])
     return scores
+
+
+_UNCOVERED_BONUS = 5.0  # a scenario that answers a pain point or goal no chosen scenario answers yet
+
+
+def _cover_needs(ranked: list[str], scores: dict, needs: list[Need], n: int) -> list[str]:
+    """Greedy: the best-scored first (the gaps weigh most), then each next one by its score plus a bonus for every
+    stated pain point or goal it would be the first to answer, so that the owner's words are not left out."""
+    out: list[str] = []
+    pending = [set(x.scenarios) for x in needs if x.scenarios]
+    while ranked and len(out) < n:
+        gain = {sid: scores[sid][0] + (_UNCOVERED_BONUS * sum(sid in p for p in pending) if out else 0.0)
+                for sid in ranked}
+        best = max(ranked, key=lambda sid: (gain[sid], -ranked.index(sid)))
+        out.append(best)
+        ranked = [sid for sid in ranked if sid != best]
+        pending = [p for p in pending if best not in p]
+    return out
 
 
 def choose_scenarios(profile, assessment: Assessment | None, target: Target, industry: Industry,
@@ -97,7 +129,9 @@ def choose_scenarios(profile, assessment: Assessment | None, target: Target, ind
 
     below = [sid for sid in scores if current(sid) is None or current(sid) < target.milestone]
     above = [sid for sid in scores if sid not in below and current(sid) < 4]  # only when too few are below
-    ranked = (rank(below) + rank(above))[: tier.max_scenarios]
+    n = max_scenarios_for(profile, tier.max_scenarios)
+    ranked = _cover_needs(rank(below), scores, read_needs(profile), n)
+    ranked += rank(above)[: n - len(ranked)]
     out = []
     for sid in ranked:
         spec, cur = q.scenario(sid), current(sid)
@@ -198,11 +232,22 @@ def build_kpis(profile, assessment: Assessment | None, scenarios: list[ScenarioC
     return kpis
 
 
+def _levels(assessment: Assessment | None) -> dict[str, int]:
+    return {s.id: s.level for s in assessment.scenarios} if assessment else {}
+
+
 def decide(profile: EnterpriseProfile, assessment: Assessment | None) -> Decision:
     """Everything deterministic about a plan: industry, target, scenarios, phases and KPIs."""
+    from sme_ai.plan.coverage import baseline_steps, cover, goal_kpis, level_kpi_goal
+
+    q = load_questionnaire()
+    needs = read_needs(profile)
     industry = find_industry(profile.industry, profile.industry_detail)
-    target = decide_target(profile, assessment)
+    target = decide_target(profile, assessment, needs)
     scenarios = choose_scenarios(profile, assessment, target, industry)
-    phases = build_phases(industry, scenarios, target, assessment)
+    kpis = build_kpis(profile, assessment, scenarios, target)
+    kpis = level_kpi_goal(kpis[:1], needs) + goal_kpis(needs, q) + kpis[1:]
+    phases = baseline_steps(build_phases(industry, scenarios, target, assessment), kpis)
     return Decision(profile=profile, assessment=assessment, industry=industry, target=target, scenarios=scenarios,
-                    phases=phases, kpis=build_kpis(profile, assessment, scenarios, target))
+                    phases=phases, kpis=kpis, needs=needs, coverage=cover(needs, scenarios, target, q, kpis, _levels(assessment)),
+                    budget=allocate(profile, scenarios, phases))
