@@ -171,42 +171,59 @@ class Assistant:
         from sme_ai.generate.compose import Composed, compose
         from sme_ai.generate.context import compact_context
         from sme_ai.generate.extractive import extractive_answer
-        from sme_ai.question import check_question
+        from sme_ai.generate.premise import check_premise
+        from sme_ai.generate.tidy import clean_model_text
+        from sme_ai.question import check_question, checkable_terms
         from sme_ai.text import is_english, normalize_text
 
         s, clock = self.settings, _Clock()
         question = check_question(question, s.max_question_chars)  # 1. guard: empty or too long is an error
         asked = normalize_text(question)  # 2. normalised once; every later step takes it as it is
         english = is_english(asked)
-        standalone = step.standalone_question(asked, history, self.llm, s.prompts_dir)  # 3. follow-up → standalone
+        standalone = step.standalone_question(asked, history)  # 3. follow-up → standalone, from earlier questions
         hits = self._search(standalone)  # 4. retrieve, and show the evidence before any generation
         timings = {"retrieve_ms": clock()}
         yield Evidence(hits=tuple(hits), question=standalone)
+        end = dict(english=english, model=self.model_name, prompts_dir=s.prompts_dir)
+        premise = check_premise(standalone, checkable_terms(standalone), [h.chunk for h in hits], self.kb,
+                                [d.get("title", "") for d in self.documents()])  # 5. what the question names
+        if premise.unknown:
+            yield Final(step.premise_refusal(question, premise.unknown, hits, **end,
+                                             timings={**timings, "total_ms": clock()}))
+            return
+        if premise.rumours:
+            yield Final(step.correction(question, standalone, premise.rumours, hits, model=self.model_name,
+                                        timings={**timings, "total_ms": clock()}, prompts_dir=s.prompts_dir))
+            return
         passages = compact_context(standalone, hits, budget_chars=s.context_chars, max_passages=s.context_passages)
-        if not passages or not step.is_relevant(hits, s.min_dense_score):  # 5. nothing relevant enough: refuse
-            yield Final(step.refusal(question, hits, english=english, model=self.model_name, prompts_dir=s.prompts_dir,
-                                     timings={**timings, "total_ms": clock()}, reason="no_relevant_passage"))
+        if not passages or not step.is_relevant(hits, s.min_dense_score):  # 6. nothing relevant enough: refuse
+            yield Final(step.refusal(question, hits, **end, timings={**timings, "total_ms": clock()},
+                                     reason="no_relevant_passage"))
             return
         extract = _once(lambda: extractive_answer(standalone, passages, english=english))
-        if self.llm is not None:  # 6. the quoted draft on screen at once; the model's answer replaces it
+        if self.llm is not None:  # 7. the quoted draft on screen at once; the model's answer replaces it
             yield Draft(step.draft_answer(question, standalone, extract(), passages, hits, model="extractive",
                                           timings={**timings, "draft_ms": clock()}, prompts_dir=s.prompts_dir))
-        messages = step.build_messages(standalone, passages, s.prompts_dir)  # 7. generate → verify → fall back
+        messages = step.build_messages(standalone, passages, s.prompts_dir)  # 8. generate → verify → fall back
         composed = None
-        for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens, extract=extract):
+        for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens, extract=extract,
+                           tidy=lambda raw: clean_model_text(raw, passages), keep_numbers=True,
+                           max_chars=s.max_answer_chars):
             if isinstance(out, Composed):
                 composed = out
             else:
                 if self.llm is not None:
                     timings.setdefault("first_token_ms", clock())
                 yield Delta(out)
-        if composed.refused:  # 8. the model said the passages do not cover it
-            yield Final(step.refusal(question, hits, english=english, model=self.model_name, prompts_dir=s.prompts_dir,
-                                     timings={**timings, "total_ms": clock()}, reason="model_said_not_covered"))
+        if composed.refused:  # 9. the model said the passages do not cover it, or nothing it said was verifiable
+            reason = ("nothing_verifiable" if composed.meta.get("fallback") == "extractive:unverifiable"
+                      else "model_said_not_covered")
+            yield Final(step.refusal(question, hits, **end, timings={**timings, "total_ms": clock()}, reason=reason))
             return
-        timings["total_ms"] = clock()  # 9. the verified answer with its citations
+        timings["total_ms"] = clock()  # 10. the verified answer with its citations
         yield Final(step.grounded_answer(question, standalone, composed, passages, hits, model=self.model_name,
-                                         timings=timings, prompts_dir=s.prompts_dir))
+                                         timings=timings, prompts_dir=s.prompts_dir,
+                                         unknown_places=premise.unknown_places))
 
     def answer_section(self, title: str, question: str, facts: str, hits: list[Hit], *,
                        min_passages: int = 1) -> Answer:
@@ -254,8 +271,8 @@ class Assistant:
         return plan
 
     def draft_plan_stream(self, profile, assessment=None):
-        """Yields PlanProgress (section k of n) while sections are written, then the Plan. In the extractive mode
-        the plan is complete without a model."""
+        """Yields the rule-built PlanOutline first (before any model call), then PlanProgress and SectionDone for
+        each section's prose, then the Plan. In the extractive mode the plan is complete without a model."""
         from sme_ai.assess.evaluate import as_assessment
         from sme_ai.plan.draft import draft_stream
         from sme_ai.plan.profile import load_profile
@@ -266,3 +283,21 @@ class Assistant:
         if not indexed:
             raise EmptyKnowledgeBaseError(self.settings.data_dir)
         yield from draft_stream(self, p, a)
+
+    def regenerate_plan_section(self, plan, key: str, profile=None, assessment=None):
+        """The plan with one section (key, e.g. "investment") redrafted after the owner edited the profile; the other
+        sections keep their prose (those the new profile changes are marked meta["stale"])."""
+        from sme_ai.plan.model import Plan
+
+        return next(e for e in self.regenerate_plan_section_stream(plan, key, profile, assessment) if isinstance(e, Plan))
+
+    def regenerate_plan_section_stream(self, plan, key: str, profile=None, assessment=None):
+        """Like draft_plan_stream, for one section of an existing plan."""
+        from sme_ai.assess.evaluate import as_assessment
+        from sme_ai.plan.draft import regenerate_stream
+        from sme_ai.plan.profile import load_profile
+
+        p = load_profile(profile) if profile is not None else plan.profile
+        if not self.documents():
+            raise EmptyKnowledgeBaseError(self.settings.data_dir)
+        yield from regenerate_stream(self, plan, key, p, as_assessment(assessment, self))

@@ -7,8 +7,10 @@ they live below every stage.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sme_ai.errors import EmptyQuestionError, QuestionTooLongError
+from sme_ai.text import tokenize
 
 # words that make a question lean on the previous one: "那小微企业呢？", "它的条件", "其中哪些"
 FOLLOW_UP = re.compile(r"^(那|那么|还有|另外|其中|它|这个|这|该|此|同样|and|what about|how about)|[呢吗]？?$|它|其|这个|那个|上述",
@@ -33,3 +35,66 @@ def needs_rewrite(question: str, history: list[tuple[str, str]] | None) -> bool:
     """In a conversation, a short question or one with a follow-up word is rewritten into a standalone one.
     `question` is normalised text."""
     return bool(history) and (len(question) <= 12 or has_follow_up_word(question))
+
+
+# --- the checkable things a question asserts or asks about (the premise check, and the answer cache's key) ------
+
+_YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年)?\s*(?:—|–|-|－|~|～|到|至)\s*((?:19|20)\d{2})(?!\d)\s*年?")
+_YEAR = re.compile(r"(?<![\d〔\[])((?:19|20)\d{2})(?![\d〕\]])\s*年?")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{0,8}[〔\[［(（]\s*((?:19|20)\d{2})\s*[〕\]］)）]\s*(\d{1,4})\s*号")
+_TITLE = re.compile(r"《([^《》]{2,60})》")
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+# named programmes without quotes: "数字化券", "转型贷款贴息专项" — the run of characters before the suffix, cut at the
+# last function word ("听说有数字化转型贷款贴息专项" → "数字化转型贷款贴息专项")
+_PROGRAMME = re.compile(r"[\u4e00-\u9fff]{1,12}?(?:专项资金|专项|工程|计划|基金|券)")
+_CUT = re.compile(r".*(?:的|在|是|有|说|个|了|和|与|及|对|把|要|们|听|那|这|啥|么|种|份|项目|哪些|什么|哪|多少|怎么|如何|依托|通过|参加|申请|申报)")
+# an amount of money or a share tied to support: "每家补贴100万", "奖补1亿元", "补助比例30%"
+_SUPPORT = r"(?:补贴|补助|奖补|奖励|资助|贴息|扶持|资金|拿到|能补|补多少)"
+_AMOUNT = re.compile(_SUPPORT + r"[^，。？！,?!]{0,8}?(\d+(?:\.\d+)?\s*(?:万亿|亿元|万元|亿|万|元|%|％))"
+                     r"|(\d+(?:\.\d+)?\s*(?:万亿|亿元|万元|亿|万|元))[^，。？！,?!]{0,4}?" + _SUPPORT)
+_NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万亿|亿元|万元|亿|万|元|家|个|项|人|级|年)?")
+_NOT_PLACE = ("城市", "超市", "上市", "全市", "本市", "该市", "各市", "试点城市", "市场", "都市", "副省", "全省", "本省",
+              "各省", "该省", "外省", "省市", "城市试点", "试点市")
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a question names, in the form it names it (normalised text in, so full-width digits are already ASCII)."""
+
+    years: tuple[str, ...] = ()        # "2028", and each end of a range
+    year_ranges: tuple[str, ...] = ()  # "2028—2030年" as the owner wrote it
+    doc_numbers: tuple[str, ...] = ()  # "〔2024〕239号" (brackets made uniform)
+    titles: tuple[str, ...] = ()       # inside 《》
+    names: tuple[str, ...] = ()        # quoted names and named programmes
+    amounts: tuple[str, ...] = ()      # money or shares tied to support ("100万")
+    places: tuple[str, ...] = ()       # "宁波市", "浙江省"
+    numbers: tuple[str, ...] = ()      # every number with its unit (the cache key needs them all)
+
+    def key(self) -> tuple:
+        """Two questions may share an answer only when every one of these agrees."""
+        return (self.years, self.doc_numbers, self.titles, self.names, self.amounts, self.places, self.numbers)
+
+
+def _unique(items) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+def checkable_terms(question: str) -> Terms:
+    """The years, 文号, 《titles》, named programmes, amounts and places in a (normalised) question."""
+    q = question
+    ranges = [m.group(0).strip() for m in _YEAR_RANGE.finditer(q)]
+    years = [y for m in _YEAR_RANGE.finditer(q) for y in m.groups()]
+    doc_numbers = [f"〔{m.group(1)}〕{m.group(2)}号" for m in _DOC_NUMBER.finditer(q)]
+    without_docs = _DOC_NUMBER.sub(" ", q)
+    years += [m.group(1) for m in _YEAR.finditer(without_docs)]
+    titles = [t.strip() for t in _TITLE.findall(q)]
+    names = [n.strip() for n in _QUOTED.findall(q)]
+    plain = _QUOTED.sub(" ", _TITLE.sub(" ", without_docs))
+    names += [_CUT.sub("", m.group(0)) for m in _PROGRAMME.finditer(plain)]
+    amounts = [(a or b).replace(" ", "").replace("％", "%") for a, b in _AMOUNT.findall(plain)]
+    places = [t for t in tokenize(plain) if len(t) >= 3 and t[-1] in "省市" and t not in _NOT_PLACE]
+    numbers = [n.replace(" ", "").replace("％", "%") for n in _NUMBER.findall(without_docs)]
+    names = [n for n in names if len(n) >= 3]
+    return Terms(years=_unique(years), year_ranges=_unique(ranges), doc_numbers=_unique(doc_numbers),
+                 titles=_unique(titles), names=_unique(names), amounts=_unique(amounts), places=_unique(places),
+                 numbers=_unique(numbers + doc_numbers))

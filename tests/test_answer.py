@@ -19,6 +19,8 @@ reliability: B
 方案文号为工信部联企业〔2024〕239号。
 ## 待核实内容
 有第三方说法称评测满分为100分（待核实）。
+## 常见误传
+- 误传：有网页称“国务院印发专项行动计划，要求数控化率65%”，此说不实，没有官方来源支持。
 """
 
 INJECTION = """---
@@ -82,7 +84,7 @@ def test_answer_with_only_invented_numbers_falls_back_to_extractive(fake_setting
     asst = _assistant(fake_settings, "补贴是500万元[1]。", kb_dir)
     a = asst.ask("上云率目标是多少")
     assert a.meta["fallback"] == "extractive:unverifiable"
-    assert "500" not in a.text and a.citations and "根据资料" in a.text
+    assert "500" not in a.text and a.citations and "40%" in a.text and not a.text.startswith("根据资料")
 
 
 def test_model_refusal_becomes_the_fixed_refusal_with_suggestions(fake_settings, kb_dir):
@@ -145,22 +147,19 @@ def test_system_prompt_is_a_fixed_prefix(fake_settings, kb_dir):
     assert asst.llm.calls[0][0] == asst.llm.calls[1][0]
 
 
-def test_follow_up_is_rewritten_before_retrieval(fake_settings, kb_dir):
-    def reply(messages):
-        if "独立问题" in messages[-1]["content"]:
-            return "规上工业中小企业关键工序数控化率的目标是多少？"
-        return "数控化率达到75%[1]。"
-
-    asst = _assistant(fake_settings, reply, kb_dir)
-    events = list(asst.stream("那数控化率呢？", history=[("中小企业上云率目标是多少？", "超过40%[1]。")]))
-    assert events[0].question == "规上工业中小企业关键工序数控化率的目标是多少？"
+def test_follow_up_is_built_from_the_previous_question_never_the_answer_and_without_a_model_call(fake_settings, kb_dir):
+    asst = _assistant(fake_settings, "数控化率达到75%[1]。", kb_dir)
+    llm = asst.llm
+    events = list(asst.stream("那数控化率呢？", history=[("2027年中小企业上云率目标是多少？", "上云率超过90%[1]。")]))
+    assert events[0].question == "那数控化率呢？（接上一问：2027年中小企业上云率目标是多少？）"
+    assert "90%" not in events[0].question and len(llm.calls) == 1  # the answer call only: no rewrite call
     assert "75%" in events[-1].answer.text
 
 
 def test_follow_up_without_model_prefixes_last_question(fake_settings, kb_dir):
     asst = _assistant(fake_settings, None, kb_dir)
     events = list(asst.stream("那数控化率呢？", history=[("2027年的目标是什么？", "…")]))
-    assert events[0].question == "2027年的目标是什么？ 那数控化率呢？"
+    assert events[0].question == "那数控化率呢？（接上一问：2027年的目标是什么？）"
 
 
 def test_question_guards(fake_settings, kb_dir):
@@ -221,3 +220,29 @@ def test_a_citation_of_an_ocr_passage_says_so_everywhere():
     assert ocr.ocr_confidence == 0.912 and ocr.to_dict()["ocr_confidence"] == 0.912
     assert "OCR" in citation_block(ocr) and "0.91" in citation_block(ocr)
     assert plain.ocr_confidence is None and "ocr_confidence" not in plain.to_dict() and "OCR" not in citation_block(plain)
+
+
+def test_a_question_about_what_the_documents_do_not_know_is_refused_before_the_model_is_asked(fake_settings, kb_dir):
+    asst = _assistant(fake_settings, "上云率超过40%[1]。", kb_dir)
+    a = asst.ask("工信部联企业〔2025〕88号文件规定的上云率目标是多少？")
+    assert a.refused and a.meta["refusal_reason"] == "premise_unknown" and "〔2025〕88号" in a.text
+    assert asst.llm.calls == []  # no generation for a premise the knowledge base cannot support
+    assert not asst.ask("工信部联企业〔2024〕239号文件规定的上云率目标是多少？").refused
+
+
+def test_a_rumour_the_documents_list_is_corrected_with_a_citation(fake_settings, kb_dir):
+    asst = _assistant(fake_settings, "数控化率要求65%[1]。", kb_dir)
+    a = asst.ask("听说国务院印发了专项行动计划，要求数控化率达到65%，是真的吗？")
+    assert not a.refused and "不实" in a.text and a.citations and "误传" in a.citations[0].quote
+    assert asst.llm.calls == [] and a.meta.get("premise") == "rumour"
+
+
+def test_an_answer_with_nothing_verifiable_is_a_refusal_never_an_empty_answer(fake_settings, kb_dir):
+    from sme_ai.generate.compose import Composed, compose
+    from sme_ai.generate.context import compact_context
+
+    asst = _assistant(fake_settings, None, kb_dir)
+    passages = compact_context("上云率", asst.search("上云率"))
+    out = [e for e in compose(FakeLLM("补贴是500万元[1]。"), [], passages, max_tokens=100, extract=lambda: "")
+           if isinstance(e, Composed)][0]
+    assert out.refused and out.meta["fallback"] == "extractive:unverifiable"

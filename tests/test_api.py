@@ -153,6 +153,11 @@ def test_chat_streams_sse_chunks_and_the_citations_travel_on_the_final_chunk(cli
     assert final["delta"]["citations"][0]["source"] == "plan.md"
     streamed = "".join(e["choices"][0]["delta"].get("content", "") for e in events)
     assert final["delta"]["answer"] == streamed or final["delta"]["replaced"]
+    drafts = [i for i, e in enumerate(events) if "draft" in e["choices"][0]["delta"]]
+    texts = [i for i, e in enumerate(events) if e["choices"][0]["delta"].get("content")]
+    assert drafts and drafts[0] < texts[0]  # the quoted draft comes before the model's first text
+    draft = events[drafts[0]]["choices"][0]["delta"]["draft"]
+    assert "40%" in draft["answer"] and draft["citations"][0]["source"] == "plan.md"
     assert "40%" in final["delta"]["answer"]
     again = sse_events(chat(client, keys["a_user"], "中小企业上云率目标是多少？", stream=True))  # from the cache
     assert again[-1]["choices"][0]["delta"]["citations"] == final["delta"]["citations"]

@@ -75,6 +75,18 @@ def test_evidence_is_shown_before_the_answer_streams(ctx):
     assert "✅" in final.status and len(final.session.turns) == 1
 
 
+def test_the_quoted_draft_is_on_screen_before_the_model_writes_and_is_replaced_by_the_answer(ctx):
+    from sme_ai.app.render import DRAFT_HEAD, WRITING_HEAD
+
+    views = list(chat.ask(ctx, None, "中小企业上云率目标是多少？"))
+    bubbles = [v.messages[-1]["content"] for v in views]
+    first_draft = next(i for i, b in enumerate(bubbles) if DRAFT_HEAD in b)
+    first_text = next(i for i, b in enumerate(bubbles) if "▌" in b)
+    assert first_draft < first_text and "<sup>[1]</sup>" in bubbles[first_draft]
+    assert WRITING_HEAD in bubbles[first_text] and DRAFT_HEAD in bubbles[first_text]  # the owner sees which is which
+    assert DRAFT_HEAD not in bubbles[-1] and "40%" in bubbles[-1]  # the verified answer replaces both
+
+
 def test_repeated_question_is_answered_from_the_cache_with_citations(fake_settings, docs):
     ctx, llm = make_ctx(fake_settings, docs)
     list(chat.ask(ctx, None, "中小企业上云率目标是多少？"))

@@ -17,7 +17,7 @@ from sme_ai.api.errors import InvalidRequestError, describe
 from sme_ai.api.schemas import AssistantMessage, ChatCompletion, ChatMessage, ChatRequest, Choice, ModelCard, ModelList
 from sme_ai.api.tenants import Tenant
 from sme_ai.errors import SmeAiError
-from sme_ai.types import Answer, Delta, Final
+from sme_ai.types import Answer, Delta, Draft, Final
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -91,7 +91,10 @@ def sse(tenant: Tenant, key_id: str, question: str, history: History, *, model: 
         cached, streamed = answer is not None, ""
         if answer is None:
             for event in tenant.stream(question, history):
-                if isinstance(event, Delta) and event.text:
+                if isinstance(event, Draft):  # the quoted draft at once, outside `content` (clients may show it)
+                    yield _chunk(cid, created, model, {"draft": {"answer": event.answer.text,
+                                                                 "citations": citations(event.answer)}})
+                elif isinstance(event, Delta) and event.text:
                     streamed += event.text
                     yield _chunk(cid, created, model, {"content": event.text})
                 elif isinstance(event, Final):

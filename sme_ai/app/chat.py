@@ -11,7 +11,7 @@ from sme_ai.app.answering import Cached, Joining, answer_events
 from sme_ai.app.pump import Waiting
 from sme_ai.app.session import Session, Turn, ensure
 from sme_ai.errors import SmeAiError
-from sme_ai.types import Delta, Evidence, Final
+from sme_ai.types import Delta, Draft, Evidence, Final
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def ask(ctx, session: Session | None, question: str) -> Iterator[ChatView]:
     session = ensure(session)
     full = (question or "").strip()
     question = _label(full, ctx.asst.settings.max_question_chars)  # what the session keeps and the chat shows
-    evidence, partial = "", ""
+    evidence, partial, draft = "", "", ""
     shown = render.status_markdown("search", "正在检索资料…")  # until the evidence is found
     try:
         for event in answer_events(ctx, full, session.history, session_id=session.id):
@@ -63,9 +63,13 @@ def ask(ctx, session: Session | None, question: str) -> Iterator[ChatView]:
             elif isinstance(event, Joining):
                 status = render.status_markdown("wait", "同样的问题正在回答中，请稍候…")
                 yield ChatView(messages(session, (question, status)), evidence, status, session)
+            elif isinstance(event, Draft):  # the quoted answer on screen at once, before the model writes
+                draft = shown = render.draft_markdown(event.answer)
+                yield ChatView(messages(session, (question, shown)), evidence,
+                               render.status_markdown("write", "已给出资料摘录，正在组织回答…"), session)
             elif isinstance(event, Delta):
                 partial += event.text
-                shown = render.partial_markdown(partial)
+                shown = render.partial_markdown(partial, draft)
                 yield ChatView(messages(session, (question, shown)), evidence,
                                render.status_markdown("write", "正在生成回答…"), session)
             elif isinstance(event, (Final, Cached)):

@@ -65,8 +65,19 @@ def answer_markdown(answer: Answer, *, cached: bool = False) -> str:
     return "\n\n".join(parts)
 
 
-def partial_markdown(text: str) -> str:
-    return esc_md(text) + " ▌"
+DRAFT_HEAD = "📄 **资料原文摘录**（先供参考；助手正在组织回答，完成后替换这里）"
+WRITING_HEAD = "✍️ **助手正在组织回答**（尚未核验）"
+
+
+def draft_markdown(answer: Answer) -> str:
+    """The quoted draft: the evidence's own sentences with their citations, marked as a quotation."""
+    return DRAFT_HEAD + "\n\n" + answer_markdown(answer)
+
+
+def partial_markdown(text: str, draft: str = "") -> str:
+    """The model's text as it streams, under the quoted draft when there is one (the owner sees which is which)."""
+    writing = esc_md(text) + " ▌"
+    return f"{draft}\n\n---\n\n{WRITING_HEAD}\n\n{writing}" if draft else writing
 
 
 def error_markdown(message: str) -> str:

@@ -139,12 +139,14 @@ def _render_answer(answer, as_json: bool) -> None:
 
 
 def _stream_answer(asst, question: str, history=None, show_evidence: bool = True):
-    from sme_ai.types import Delta, Evidence, Final
+    from sme_ai.types import Delta, Draft, Evidence, Final
 
     final = None
     for event in asst.stream(question, history):
         if isinstance(event, Evidence) and show_evidence:
             print("检索到: " + "；".join(f"《{h.chunk.title}》{h.chunk.section}" for h in event.hits[:3]), file=sys.stderr)
+        elif isinstance(event, Draft):
+            print(f"资料摘录（先供参考）: {event.answer.text}\n正在组织回答: ", end="", flush=True, file=sys.stderr)
         elif isinstance(event, Delta):
             print(event.text, end="", flush=True, file=sys.stderr)
         elif isinstance(event, Final):
@@ -207,7 +209,7 @@ def cmd_eval(args) -> int:
                              dense_k=args.dense_k, bm25_k=args.bm25_k)
     report = run(settings, Path(args.dataset), Path(args.corpus), None if args.no_report else Path(args.out),
                  baseline=not args.no_baseline, answers=args.answers, limit=args.limit,
-                 sample=args.sample)
+                 sample=args.sample, generators=args.compare.split(",") if args.compare else None)
     print(render_markdown(report))
     return 0
 
@@ -271,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--answers", action="store_true", help="also generate and score answers (slow)")
     s.add_argument("--limit", type=int, help="only the first N questions")
     s.add_argument("--sample", type=int, help="a stratified sample of about N questions (every type kept)")
+    s.add_argument("--compare", help="answer with each of these on the same index, one report: "
+                                     "e.g. extractive,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b")
     s.add_argument("--chunk-size", type=int)
     s.add_argument("--overlap", type=int)
     s.add_argument("--rrf-k", type=int)
@@ -282,10 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_commands(sub)  # assess, plan
 
-    from sme_ai.cli import keys, serve
+    from sme_ai.cli import keys, serve, tune
 
     serve.add_command(sub)  # serve: the HTTP API
     keys.add_command(sub)  # keys: its API keys
+    tune.add_command(sub)  # tune: the industry-tuned model (data, train, export, card)
 
     s = sub.add_parser("models", help="the model catalog: list, pull, verify")
     m = s.add_subparsers(dest="action", required=True)

@@ -65,7 +65,10 @@ def evaluate_baseline(corpus: Path, embedder, items: list[EvalItem], workdir: Pa
 
 
 def run(settings: Settings, dataset: Path, corpus: Path, out_dir: Path | None, *, baseline: bool = True,
-        answers: bool = False, limit: int | None = None, sample: int | None = None) -> dict[str, Any]:
+        answers: bool = False, limit: int | None = None, sample: int | None = None,
+        generators: list[str] | None = None) -> dict[str, Any]:
+    """`generators`: answer with each of these in turn on the same index ("extractive", or a catalog model name for
+    the settings' backend); without it, `answers` uses the settings' own generator."""
     from sme_ai.assistant import Assistant
 
     items = load_items(dataset)[:limit] if limit else load_items(dataset)
@@ -94,12 +97,22 @@ def run(settings: Settings, dataset: Path, corpus: Path, out_dir: Path | None, *
             t0 = time.perf_counter()
             report["baseline"] = evaluate_baseline(corpus, asst.embedder, answerable, Path(tmp))
             report["timings_ms"]["baseline"] = _ms(t0)
-        if answers:
+        if answers and not generators:
             from sme_ai.eval.answers import evaluate_answers
 
             t0 = time.perf_counter()
             report["answers"] = evaluate_answers(asst, items)
             report["timings_ms"]["answers"] = _ms(t0)
+        for name in generators or []:
+            from sme_ai.eval.answers import evaluate_answers
+
+            update = {"llm_backend": "extractive"} if name == "extractive" else {"llm_model": name}
+            other = Assistant(settings.model_copy(update=update), embedder=asst.embedder)
+            t0 = time.perf_counter()
+            result = evaluate_answers(other, items)
+            result["model"] = name
+            report.setdefault("answers_by", {})[name] = result
+            report["timings_ms"][f"answers {name}"] = _ms(t0)
     for mode in MODES:
         report["retrieval"][mode].pop("_rels", None)
     if out_dir:
@@ -141,6 +154,11 @@ def render_markdown(r: dict[str, Any]) -> str:
         from sme_ai.eval.answers import render_answers
 
         lines += ["", render_answers(r["answers"])]
+    if "answers_by" in r:
+        from sme_ai.eval.answers import render_comparison, render_answers
+
+        lines += ["", render_comparison(r["answers_by"])]
+        lines += [x for result in r["answers_by"].values() for x in ("", render_answers(result))]
     lines += ["", "## Stage timings", "", "| stage | seconds |", "|---|---|"]
     lines += [f"| {k} | {v / 1000:.1f} |" for k, v in r["timings_ms"].items()]
     return "\n".join(lines) + "\n"

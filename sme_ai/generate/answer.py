@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sme_ai.generate.compose import Composed
 from sme_ai.generate.context import CAUTION_MARK, Passage, render_context
-from sme_ai.generate.llm import LLM, Message, complete
+from sme_ai.generate.llm import Message
 from sme_ai.generate.prompts import load_prompt
 from sme_ai.generate.verify import Verified
 from sme_ai.question import needs_rewrite
@@ -18,20 +18,15 @@ from sme_ai.types import Answer, Citation, Hit
 History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
 
 
-def standalone_question(question: str, history: History | None, llm: LLM | None, prompts_dir: Path | None) -> str:
-    """A follow-up such as "那小微企业呢？" becomes a standalone question (normalised); any other question is
-    returned as it is. Without a model: the last question, then this one."""
+def standalone_question(question: str, history: History | None) -> str:
+    """A follow-up such as "那小微企业呢？" becomes a standalone question built from the owner's previous questions
+    (never from the answers: an answer may be wrong, and a question keeps the entities the owner named — the year,
+    the city, the programme). Deterministic, so the evidence of a follow-up is on screen as fast as any other;
+    any other question is returned as it is. `question` is normalised."""
     if not needs_rewrite(question, history):
         return question
     last_q = normalize_text(history[-1][0])
-    if llm is None:
-        return f"{last_q} {question}"
-    turns = "\n".join(f"用户：{q}\n助手：{a[:120]}" for q, a in history[-2:])
-    prompt = load_prompt("rewrite", prompts_dir).format(history=turns, question=question)
-    out = complete(llm, [{"role": "user", "content": prompt}], max_tokens=60, stop=["\n"]).strip()
-    out = normalize_text(re.sub(r"^(独立问题|问题)[:：]\s*", "", out))
-    # a rewrite must stay a question about the same thing; otherwise fall back to the plain prefix
-    return out if 4 <= len(out) <= 200 and not out.startswith("资料") else f"{last_q} {question}"
+    return f"{question}（接上一问：{last_q}）"
 
 
 def is_relevant(hits: list[Hit], min_dense: float) -> bool:
@@ -62,7 +57,9 @@ def section_messages(title: str, question: str, facts: str, passages: list[Passa
 
 
 def best_quote(passage: Passage, answer_text: str) -> str:
-    ab = bigrams(answer_text)
+    """The passage's sentence closest to the answer's sentences that cite it."""
+    citing = [s for s in re.findall(r"[^。！？!?\n]+[。！？!?]?", answer_text) if f"[{passage.n}]" in s]
+    ab = bigrams("".join(citing) or answer_text)
     return max(passage.sentences, key=lambda s: len(ab & bigrams(s)), default=passage.text).strip()
 
 
@@ -85,10 +82,14 @@ def needs_caution(citations: tuple[Citation, ...], passages: list[Passage]) -> b
 
 
 def grounded_answer(question: str, standalone: str, composed: Composed, passages: list[Passage], hits: list[Hit], *,
-                    model: str, timings: dict, prompts_dir: Path | None) -> Answer:
-    """The verified text with its citations, and the caution note when a cited passage is not yet verified."""
+                    model: str, timings: dict, prompts_dir: Path | None, unknown_places: tuple[str, ...] = ()) -> Answer:
+    """The verified text with its citations, the caution note when a cited passage is not yet verified, and a note
+    for each place the owner named that the documents never mention."""
     citations = citations_for(composed.verified, passages)
     text, meta = composed.verified.text, {"standalone_question": standalone, **composed.meta}
+    if unknown_places:
+        text += f"（资料中没有关于{'、'.join(unknown_places)}的具体规定。）"
+        meta["unknown_places"] = list(unknown_places)
     if needs_caution(citations, passages):
         text += "\n\n" + load_prompt("caution", prompts_dir)
         meta["caution"] = True
@@ -106,6 +107,35 @@ def draft_answer(question: str, standalone: str, extractive: str, passages: list
                         prompts_dir=prompts_dir)
     return Answer(question=a.question, text=a.text, citations=a.citations, refused=False, model=model,
                   timings=timings, hits=a.hits, meta={**a.meta, "draft": True})
+
+
+def premise_refusal(question: str, unknown: tuple[str, ...], hits: list[Hit], *, english: bool, model: str,
+                    timings: dict, prompts_dir: Path | None) -> Answer:
+    """The question names something the knowledge base has nothing on: say so plainly, with what was looked for."""
+    a = refusal(question, hits, english=english, model=model, timings=timings, reason="premise_unknown",
+                prompts_dir=prompts_dir)
+    said = "、".join(unknown)
+    head = (f"The documents contain nothing on {', '.join(unknown)}." if english
+            else f"资料中没有关于{said}的内容，无法据此回答。")
+    return Answer(question=question, text=head + "\n\n" + a.text, refused=True, model=model, timings=timings,
+                  hits=a.hits, meta={**a.meta, "premise_unknown": list(unknown)})
+
+
+def correction(question: str, standalone: str, rumours, hits: list[Hit], *, model: str, timings: dict,
+               prompts_dir: Path | None) -> Answer:
+    """The question asserts what the documents list as a rumour (误传): quote the passage that corrects it."""
+    from sme_ai.generate.verify import verify_answer
+
+    passages = [Passage(n=i, hit=Hit(chunk=c, score=1.0), sentences=(s,)) for i, (c, s) in enumerate(rumours, 1)]
+    body = "".join(f"{_clean_line(s).rstrip('。；;')}[{p.n}]。" for p, (_, s) in zip(passages, rumours))
+    verified = verify_answer("资料指出，这一说法不实：" + body, passages)
+    composed = Composed(refused=False, verified=verified, raw=body, meta={"premise": "rumour"})
+    return grounded_answer(question, standalone, composed, passages, hits, model=model, timings=timings,
+                           prompts_dir=prompts_dir)
+
+
+def _clean_line(sentence: str) -> str:
+    return re.sub(r"^[-*•\s]*(误传辨析|误传)[:：]\s*", "", sentence.strip())
 
 
 def refusal(question: str, hits: list[Hit], *, english: bool, model: str, timings: dict, reason: str,

@@ -13,7 +13,9 @@ def make_llm(settings) -> LLM | None:
         from sme_ai.generate.llama_cpp_backend import LlamaCppLLM
 
         path = models.resolve(settings.llm_model, settings.home)
-        return LlamaCppLLM(path, name=settings.llm_model, n_threads=settings.n_threads, n_ctx=settings.n_ctx)
+        name = settings.llm_model + (f"+{settings.llm_lora.stem}" if settings.llm_lora else "")
+        return LlamaCppLLM(path, name=name, n_threads=settings.n_threads, n_ctx=settings.n_ctx,
+                           lora_path=settings.llm_lora)
 
     def transformers():
         from sme_ai.generate.transformers_backend import TransformersLLM, resolve_folder

@@ -37,11 +37,27 @@ class Passage:
         return f"《{c.title}》" + (f"{c.section}" if c.section else "")
 
 
-def sentence_score(question_tokens: set[str], question_bigrams: set[str], sentence: str, numeric: bool) -> float:
+_LIST_QUESTION = re.compile(r"哪些|哪几|什么|几[个项条类方面大]|分别|包括|有哪|which|what")
+_ENUMERATION = re.compile(r"[、；;]")
+
+
+def sentence_score(question_tokens: set[str], question_bigrams: set[str], sentence: str, numeric: bool,
+                   listing: bool = False) -> float:
+    """Overlap with the question, plus what answers it: a figure for a numeric question, an enumeration for a
+    "哪些/什么" question, and words the question does not already have (a sentence that only restates the
+    question answers nothing)."""
     toks = set(tokenize(sentence))
     overlap = len(question_tokens & toks)
     bi = len(question_bigrams & bigrams(sentence)) / (1 + len(question_bigrams))
-    return overlap + 2.0 * bi + (0.5 if numeric and _HAS_NUM.search(sentence) else 0.0)
+    novel = len(toks - question_tokens)
+    score = overlap + 2.0 * bi + (0.5 if numeric and _HAS_NUM.search(sentence) else 0.0) + 0.1 * min(novel, 8)
+    if listing:
+        score += 0.3 * min(len(_ENUMERATION.findall(sentence)), 4)
+    return score
+
+
+def is_listing(question: str) -> bool:
+    return bool(_LIST_QUESTION.search(question))
 
 
 def select_sentences(question: str, text: str, budget: int) -> list[str]:
@@ -50,7 +66,8 @@ def select_sentences(question: str, text: str, budget: int) -> list[str]:
     if not sentences:
         return []
     qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
-    ranked = sorted(range(len(sentences)), key=lambda i: -sentence_score(qt, qb, sentences[i], numeric))
+    listing = is_listing(question)
+    ranked = sorted(range(len(sentences)), key=lambda i: -sentence_score(qt, qb, sentences[i], numeric, listing))
     chosen: list[int] = []
     used = 0
     for i in ranked:

@@ -1,25 +1,71 @@
 """The extractive answer: no model, the best sentences of the context with their markers. Used when the settings
-choose no LLM, and as the fallback when generation fails or cannot be verified."""
+choose no LLM, as the draft shown while the model writes, as the skeleton whose figures the model's answer must
+keep, and as the fallback when generation fails or cannot be verified.
+
+The sentences (at most five; the answer engine bounds the length) are the most relevant first, only those that
+score at least 30 % of the best one, without
+near-duplicates (neighbouring passages often repeat a fact), without list bullets, Markdown or lead-ins that end in
+a colon; a question that states the owner's situation ("我们是…企业，能不能…") prefers sentences that state
+conditions.
+"""
 
 from __future__ import annotations
 
 import re
 
-from sme_ai.generate.context import NUMERIC_QUESTION, Passage, sentence_score
+from sme_ai.generate.context import NUMERIC_QUESTION, Passage, is_listing, sentence_score
 from sme_ai.text import bigrams, tokenize
 
+APPLICABILITY = re.compile(r"能不能|能否|可不可以|可以申请|能申请|符合|够不够|够格|算不算|达到几级|要达到|条件|资格|有没有资格")
+_CONDITION = re.compile(r"条件|须|应当|需要|要求|达到|以上|以下|不低于|不少于|不超过|之一|满足|具备|符合|认定")
+_BULLET = re.compile(r"^(?:[-*•]\s*|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[）)]\s*)+")  # never a year: "2023年6月"
+RELATIVE = 0.3      # a sentence scoring below 30 % of the best one does not answer the question
+NEAR_DUPLICATE = 0.6  # bigram overlap (of the shorter sentence) above which two sentences say the same thing
 
-def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 3, english: bool = False) -> str:
+
+def _clean(sentence: str) -> str:
+    return _BULLET.sub("", sentence.replace("**", "").strip())
+
+
+def _is_near_duplicate(sentence: str, chosen: list[str]) -> bool:
+    sb = bigrams(sentence)
+    for other in chosen:
+        ob = bigrams(other)
+        if sentence in other or other in sentence or len(sb & ob) >= NEAR_DUPLICATE * min(len(sb), len(ob)):
+            return True
+    return False
+
+
+def select_evidence(question: str, passages: list[Passage], max_sentences: int = 5) -> list[tuple[int, str]]:
+    """(passage number, sentence) pairs that answer `question`, most relevant first."""
     qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
+    owner, listing = bool(APPLICABILITY.search(question)), is_listing(question)
     scored = []
     for p in passages:
         for s in p.sentences:
-            clean = re.sub(r"^[-*•\d.、\s]+", "", s.strip())
-            if len(clean) >= 6:
-                scored.append((sentence_score(qt, qb, clean, numeric) - 0.01 * p.n, p.n, clean))
-    best = sorted(scored, key=lambda t: -t[0])[:max_sentences]
+            clean = _clean(s)
+            if len(clean) < 6 or clean.rstrip("\n").endswith(("：", ":")):
+                continue
+            score = sentence_score(qt, qb, clean, numeric, listing) - 0.1 * p.n
+            if owner and _CONDITION.search(clean):
+                score += 0.5
+            scored.append((score, p.n, clean))
+    scored.sort(key=lambda t: -t[0])
+    if not scored:
+        return []
+    floor = RELATIVE * scored[0][0]
+    chosen: list[tuple[int, str]] = []
+    for score, n, sentence in scored:
+        if score < floor or len(chosen) == max_sentences:
+            break
+        if not _is_near_duplicate(sentence, [c for _, c in chosen]):
+            chosen.append((n, sentence))
+    return chosen
+
+
+def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 5, english: bool = False) -> str:
+    best = select_evidence(question, passages, max_sentences)
     if not best:
         return ""
-    lead = "From the documents (in Chinese): " if english else "根据资料："
-    body = "".join(f"{s.rstrip('。；;')}[{n}]。" for _, n, s in best)  # the marker before the full stop
-    return lead + body
+    body = "".join(f"{s.rstrip('。；;，,')}[{n}]。" for n, s in best)  # the marker before the full stop
+    return ("From the documents (in Chinese): " if english else "") + body

@@ -10,7 +10,7 @@ from sme_ai.errors import MissingExtraError
 
 class LlamaCppLLM:
     def __init__(self, path: Path, *, name: str = "", n_threads: int = 2, n_ctx: int = 4096, seed: int = 0,
-                 repeat_penalty: float = 1.1):
+                 repeat_penalty: float = 1.1, lora_path: Path | None = None):
         try:
             from llama_cpp import Llama
         except ImportError as e:
@@ -18,7 +18,8 @@ class LlamaCppLLM:
         self.name = name or Path(path).stem
         self.repeat_penalty = repeat_penalty  # the small Qwen models loop under greedy decoding without it
         self._lock = threading.Lock()
-        self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, seed=seed, verbose=False)
+        extra = {"lora_path": str(lora_path)} if lora_path else {}  # a tuned adapter (sme-ai tune export)
+        self._llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, seed=seed, verbose=False, **extra)
 
     def stream(self, messages, *, max_tokens=256, temperature=0.0, stop=None):
         # the lock is held until the generator is exhausted or closed: never two generations on one context

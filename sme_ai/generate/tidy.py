@@ -9,6 +9,10 @@ from sme_ai.generate.context import Passage
 
 _LIST = re.compile(r"^\s*(#+|[-*•]|\d+[.、)])\s*")
 _LEAD = re.compile(r"^\[(\d+)\]\s*")
+# the prompt's own syntax and template openers must never reach the owner: "根据<资料>中的信息，", "</资料>"
+_PROMPT_SYNTAX = re.compile(r"</?\s*资料\s*>|</?\s*企业情况\s*>")
+_OPENER = re.compile(r"^(根据|依据|按照)(以上|上述|所给|提供的)?(资料|材料|信息)(中的|里的|中|里)?(信息|内容|所述)?[，,：:]?\s*|"
+                     r"^(资料|材料)(中|里)?(显示|指出|提到)[，,：:]\s*")
 
 
 def _drop_unfinished(raw: str) -> str:
@@ -42,6 +46,7 @@ def _unlabel(line: str, labels: dict[int, str], headings: set[str]) -> str:
 def clean_model_text(raw: str, passages: list[Passage], title: str = "") -> str:
     """Small models copy the context's "[n] 《title》section：" labels, write Markdown headings and lists, and stop
     mid-sentence at the token limit: keep each sentence with its marker, drop the rest."""
+    raw = _PROMPT_SYNTAX.sub("资料", raw).replace("资料资料", "资料")
     labels = {p.n: p.label for p in passages}
     headings = {h for p in passages for h in (p.hit.chunk.section, *p.hit.chunk.section.split(" > ")) if len(h) >= 6}
     lines = []
@@ -52,6 +57,7 @@ def clean_model_text(raw: str, passages: list[Passage], title: str = "") -> str:
             line = _LIST.sub("", line, count=1)
         line = re.sub(r"(?<=[。；：）)\]])\s*[-*•]\s+", "", line.replace("**", "").strip())
         line = _unlabel(line, labels, headings)
+        line = _OPENER.sub("", line.strip())
         body, marks = re.match(r"(.*?)((?:\[\d+\])*)$", line, re.S).groups()
         body = body.rstrip("。！？；;，,：: ")
         if body and body != title:

@@ -1,8 +1,16 @@
-"""Citation and number verification of a generated answer, with repair.
+"""Claim-level verification of a generated answer, with repair. Each sentence is checked against the passage it
+cites:
 
-Every [n] marker must point to a passage that was in the context; every number, percentage, date and 文号 in
-the answer must appear in the context (never merely in the question). A sentence with an unsupported number is dropped; an
-answer left empty falls back to the extractive answer. What was repaired is counted.
+- every [n] marker points to a passage that was in the context (others are removed);
+- every number, percentage, date and 文号 stands in the context (never merely in the question);
+- the sentence's content words are supported by its cited passage (≥ `SUPPORT` of them stand in it); a sentence
+  that another passage supports is re-cited to that passage, one that no passage supports is dropped;
+- each number is bound to the same subject as in the source: the words of the answer's clause around the number
+  stand in the source sentence that holds the number (no "汽车行业数控化率也是75%" when 75 % belongs to 规上工业);
+- polarity agrees: a sentence drawn from a source sentence that warns or negates ("避免一开始就采购大而全的软件")
+  must warn or negate too.
+
+What was repaired is counted; an answer left empty falls back to the extractive answer (in `compose`).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from sme_ai.generate.context import Passage
-from sme_ai.text import bigrams
+from sme_ai.text import split_sentences, tokenize
 
 _MARKERS = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 # 文号 first, then numbers with the unit that follows them: "100万元" is not supported by "100分".
@@ -45,6 +53,17 @@ def is_refusal(text: str) -> bool:
     return bool(_REFUSAL.search(text))
 
 
+SUPPORT = 0.6  # share of a sentence's content words that must stand in its cited passage
+BINDING = 0.5  # share of the words of a number's clause that must stand in the source sentence holding the number
+# words that say how, not what: they need no support
+_FRAME = frozenset("""根据 资料 提到 指出 显示 表示 介绍 明确 来看 而言 方面 情况 内容 具体 主要 其中 同时 此外 另外 因此
+    所以 目前 现在 已经 包括 以下 如下 一是 二是 三是 首先 其次 最后 进行 开展 通过 相应 有关 相应 您 你们 贵 企业 公司 工厂 厂
+    建议 可以 能够 应当 需要 还要 要求 规定 提出 总体 上述 这类 这种 这些 一些 部分 方式 做法 问题 回答 答案 可能 注意""".split())
+NEGATION = re.compile(r"不要|不宜|不应|不得|不能|不必|无需|不需要|不用|避免|切忌|禁止|防止|警惕|谨防|并非|不是|不属于|误区|不实|"
+                      r"误传|没有|未|勿|别|不")
+_CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
+
+
 @dataclass
 class Verified:
     text: str
@@ -53,10 +72,63 @@ class Verified:
     unsupported_numbers: list[str] = field(default_factory=list)
     dropped_sentences: int = 0
     auto_cited: int = 0
+    unsupported_claims: int = 0  # sentences no passage supports (dropped)
+    recited: int = 0             # sentences moved to the passage that does support them
+    misbound_numbers: list[str] = field(default_factory=list)  # a number tied to another subject than in the source
+    polarity_flips: int = 0      # a warning or negation in the source lost in the answer, or the reverse
 
     @property
     def repaired(self) -> bool:
-        return bool(self.invalid_markers or self.unsupported_numbers or self.dropped_sentences)
+        return bool(self.invalid_markers or self.unsupported_numbers or self.dropped_sentences or self.recited)
+
+
+def content_words(text: str) -> list[str]:
+    """The words that carry a sentence's claim: tokens of two or more characters that are neither numbers nor frame
+    words ("根据", "资料", "建议"). `text` is normalised."""
+    words = []
+    for t in tokenize(_MARKERS.sub("", text)):
+        if len(t) >= 2 and not re.search(r"\d", t) and t not in _FRAME and t not in words:
+            words.append(t)
+    return words
+
+
+def support_share(words: list[str], source: str) -> float:
+    """The share of `words` that stand in `source` (1.0 for a sentence without content words)."""
+    return sum(w in source for w in words) / len(words) if words else 1.0
+
+
+def _clause_of(number: str, sentence: str) -> str:
+    plain = _MARKERS.sub("", sentence)
+    return next((c for c in _CLAUSE.findall(plain) if number in _canon(c)), plain)
+
+
+def number_bound(number: str, sentence: str, source: str) -> bool:
+    """The words of the answer's clause around `number` stand in a source sentence that holds the same number (with
+    the sentence before it: a subject is often named there), and none of them was borrowed from another sentence of
+    the source ("纺织行业…普及率85%" when 85 % is the electronics industry's and 纺织 stands two sentences on)."""
+    words = content_words(_clause_of(number, sentence))
+    if not words:
+        return True
+    parts = split_sentences(source)
+    holders = [" ".join(parts[max(0, i - 1): i + 1]) for i, p in enumerate(parts) if is_supported(number, _canon(p))]
+    if not holders:
+        return True
+    elsewhere = [w for w in words if w in source]
+    return any(support_share(words, h) >= BINDING and all(w in h for w in elsewhere) for h in holders)
+
+
+def polarity_agrees(sentence: str, source: str) -> bool:
+    """Each clause of the answer negates or warns exactly when the source clause it draws on (the one sharing most
+    of its words, at least two) does."""
+    source_clauses = [c for part in split_sentences(source) for c in _CLAUSE.findall(part)]
+    for clause in _CLAUSE.findall(_MARKERS.sub("", sentence)):
+        words = content_words(clause)
+        if len(words) < 2:
+            continue
+        closest = max(source_clauses, key=lambda c: sum(w in c for w in words), default="")
+        if sum(w in closest for w in words) >= 2 and bool(NEGATION.search(clause)) != bool(NEGATION.search(closest)):
+            return False
+    return True
 
 
 def _support_text(passages: list[Passage]) -> str:
@@ -70,15 +142,43 @@ def is_supported(number: str, support: str) -> bool:
     return re.search(r"(?<![\d.])" + re.escape(number) + (r"(?![\d.])" if number[-1].isdigit() else ""), support) is not None
 
 
-def _best_passage(sentence: str, passages: list[Passage]) -> int | None:
-    sb = bigrams(sentence)
-    scored = [(len(sb & bigrams(p.text)), p.n) for p in passages]
-    best = max(scored, default=(0, None))
-    return best[1] if best[0] >= 3 else None
+def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> tuple[list[int] | None, str]:
+    """The passages that support the sentence (its own markers first, else the best other one), or None with why."""
+    words, numbers = content_words(sentence), numbers_in(sentence)
+
+    def fits(n: int) -> str:
+        source = by_n[n].hit.chunk.text
+        if support_share(words, source) < SUPPORT:
+            return "claim"
+        if any(is_supported(x, _canon(source)) and not number_bound(x, sentence, source) for x in numbers):
+            return "binding"
+        if not polarity_agrees(sentence, source):
+            return "polarity"
+        return ""
+
+    own = [n for n in cited if not fits(n)]
+    if own or not cited and not words:
+        return own, ""
+    why = fits(cited[0]) if cited else "claim"
+    others = sorted((n for n in by_n if n not in cited), key=lambda n: -support_share(words, by_n[n].hit.chunk.text))
+    for n in others[:3]:
+        if not fits(n):
+            return [n], "recited"
+    return None, why
+
+
+def _with_markers(sentence: str, marks: list[int]) -> str:
+    """The sentence's text with exactly `marks`, placed before its final punctuation."""
+    body = _MARKERS.sub("", sentence)
+    newline = body[len(body.rstrip("\n")):]
+    body = body.rstrip("\n")
+    end = len(body.rstrip("。！？!? "))
+    return body[:end] + "".join(f"[{n}]" for n in marks) + body[end:] + newline
 
 
 def verify_answer(text: str, passages: list[Passage]) -> Verified:
     valid = {p.n for p in passages}
+    by_n = {p.n: p for p in passages}
     support = _support_text(passages)
     result = Verified(text="")
     kept: list[str] = []
@@ -88,25 +188,26 @@ def verify_answer(text: str, passages: list[Passage]) -> Verified:
             result.unsupported_numbers += bad_numbers
             result.dropped_sentences += 1
             continue
-
-        def fix(m: re.Match) -> str:
-            n = int(m.group(1))
-            if n in valid:
-                if n not in result.used:
-                    result.used.append(n)
-                return m.group(0)
-            result.invalid_markers += 1
-            return ""
-
-        sentence = re.sub(r"\[(\d+)\]", fix, sentence)
-        if not re.search(r"\[\d+\]", sentence) and not is_refusal(sentence) and len(sentence.strip()) > 6:
-            n = _best_passage(sentence, passages)  # small models forget markers: cite the passage it came from
-            if n is not None:
-                end = len(sentence.rstrip("\n。！？!? "))
-                sentence = sentence[:end] + f"[{n}]" + sentence[end:]
-                result.auto_cited += 1
-                if n not in result.used:
-                    result.used.append(n)
-        kept.append(sentence)
+        marks = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
+        result.invalid_markers += sum(n not in valid for n in marks)
+        cited = list(dict.fromkeys(n for n in marks if n in valid))
+        keep = cited
+        if not is_refusal(sentence) and len(_MARKERS.sub("", sentence).strip()) > 6:
+            keep, why = _check_claim(sentence, cited, by_n)
+            if keep is None:
+                result.dropped_sentences += 1
+                if why == "binding":
+                    result.misbound_numbers += numbers_in(sentence)
+                elif why == "polarity":
+                    result.polarity_flips += 1
+                else:
+                    result.unsupported_claims += 1
+                continue
+            if not cited and keep:
+                result.auto_cited += 1  # small models forget markers: cite the passage it came from
+            elif keep != cited:
+                result.recited += 1
+        kept.append(_with_markers(sentence, keep))
+        result.used += [n for n in keep if n not in result.used]
     result.text = "".join(kept).strip()
     return result

@@ -117,6 +117,7 @@ class KnowledgeBase:
         self._store: VectorStore | None = None
         self._bm25: BM25Index | None = None
         self._open_lock = threading.Lock()
+        self._all_chunks: tuple[int, list[Chunk]] | None = None
 
     # --- state -------------------------------------------------------------------------------
 
@@ -216,6 +217,16 @@ class KnowledgeBase:
 
     def chunks(self, ids: Sequence[str]) -> list[Chunk]:
         return self.store.get(list(ids))
+
+    def all_chunks(self) -> list[Chunk]:
+        """Every live chunk, read once per committed version (the premise check looks terms up in all of them)."""
+        version = self.version
+        cached = self._all_chunks
+        if cached is None or cached[0] != version:
+            live = sorted(self.live_ids())
+            cached = (version, self.store.get(live) if live else [])
+            self._all_chunks = cached
+        return cached[1]
 
     # --- writes ------------------------------------------------------------------------------
 

@@ -1,0 +1,48 @@
+"""The answer metrics score what they claim: claim support, doubled sentences, prompt syntax, follow-up history."""
+
+from __future__ import annotations
+
+from sme_ai.eval.answers import claim_support, doubled_sentences, evaluate_answers, score_answer
+from sme_ai.eval.dataset import EvalItem
+from sme_ai.types import Answer, Chunk, Citation, Hit
+
+SOURCE = "到2027年，全国规上工业中小企业关键工序数控化率达到75%，上云率超过40%。"
+
+
+def test_claim_support_counts_sentences_whose_words_stand_in_the_cited_chunk():
+    assert claim_support("上云率超过40%[1]。数控化率达到75%[1]。", {1: SOURCE}) == (2, 2)
+    assert claim_support("上云率超过40%[1]。企业可获得专项补贴资金支持[1]。", {1: SOURCE}) == (1, 2)
+    assert claim_support("上云率超过40%。", {1: SOURCE}) == (0, 1)  # no marker: not supported
+
+
+def test_doubled_sentences_are_counted():
+    assert doubled_sentences("上云率超过40%[1]。到2027年上云率超过40%[2]。数控化率达到75%[1]。") == 1
+    assert doubled_sentences("上云率超过40%[1]。数控化率达到75%[1]。") == 0
+
+
+def _answer(text, refused=False):
+    chunk = Chunk(id="c1", doc_id="d", source="policy/a.md", title="行动方案", text=SOURCE)
+    return Answer(question="q", text=text, refused=refused, hits=(Hit(chunk=chunk, score=1.0),),
+                  citations=(Citation(n=1, source="policy/a.md", title="行动方案", quote=SOURCE, chunk_id="c1"),))
+
+
+def test_a_row_flags_prompt_syntax_and_scores_claims():
+    item = EvalItem(id="x", question="上云率目标？", type="number", facts=["40%"])
+    row = score_answer(item, _answer("根据<资料>，**上云率超过40%**[1]。"))
+    assert row["prompt_syntax"] and row["facts_ok"] and row["claims"] == 1
+    assert not score_answer(item, _answer("上云率超过40%[1]。"))["prompt_syntax"]
+
+
+def test_followup_items_are_asked_with_the_previous_questions_only():
+    asked = []
+
+    class Asst:
+        llm = None
+
+        def ask(self, question, history=None):
+            asked.append((question, history))
+            return _answer("上云率超过40%[1]。")
+
+    item = EvalItem(id="f", question="那数控化率呢？", type="followup", facts=["75%"], history=["上云率目标是多少？"])
+    evaluate_answers(Asst(), [item])
+    assert asked == [("那数控化率呢？", [("上云率目标是多少？", "")])]
