@@ -246,3 +246,28 @@ def test_an_answer_with_nothing_verifiable_is_a_refusal_never_an_empty_answer(fa
     out = [e for e in compose(FakeLLM("补贴是500万元[1]。"), [], passages, max_tokens=100, extract=lambda: "")
            if isinstance(e, Composed)][0]
     assert out.refused and out.meta["fallback"] == "extractive:unverifiable"
+
+
+def test_a_long_answer_is_cut_at_a_sentence_and_cites_only_what_is_left(fake_settings, kb_dir):
+    from sme_ai.generate.compose import Composed, compose
+    from sme_ai.generate.context import compact_context
+
+    asst = _assistant(fake_settings, None, kb_dir)
+    passages = compact_context("上云率和数控化率目标", asst.search("上云率和数控化率目标"))
+    assert len(passages) >= 1
+    reply = "到2027年中小企业上云率超过40%[1]。规上工业中小企业关键工序数控化率达到75%[1]。"
+    out = [e for e in compose(FakeLLM(reply), [], passages, max_tokens=500, extract=lambda: "", max_chars=25)
+           if isinstance(e, Composed)][0]
+    assert out.verified.text.endswith("40%[1]。") and "75%" not in out.verified.text
+
+
+def test_a_figure_the_model_lost_is_kept_from_the_quoted_evidence(fake_settings, kb_dir):
+    from sme_ai.generate.compose import Composed, compose
+    from sme_ai.generate.context import compact_context
+
+    asst = _assistant(fake_settings, None, kb_dir)
+    passages = compact_context("上云率目标是多少", asst.search("上云率目标是多少"))
+    extract = lambda: "到2027年，中小企业上云率超过40%[1]。"  # noqa: E731
+    out = [e for e in compose(FakeLLM("要推动中小企业上云[1]。"), [], passages, max_tokens=500, extract=extract,
+                              keep_numbers=True) if isinstance(e, Composed)][0]
+    assert "40%" in out.verified.text and out.meta["kept_from_extract"] == 1

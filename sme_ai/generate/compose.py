@@ -71,12 +71,16 @@ def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *
             verified.used += [n for n in added.used if n not in verified.used]
     if max_chars:
         verified.text = _bounded(verified.text, max_chars)
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", verified.text)}
+        verified.used = [n for n in verified.used if n in cited]  # no citation for a sentence cut off
     if not verified.text.strip() and not refusal_falls_back:  # nothing verifiable at all: never an empty answer
         meta["fallback"] = meta.get("fallback") or "extractive:unverifiable"
         yield Composed(refused=True, verified=None, raw=raw, meta=meta)
         return
     meta.update(invalid_markers=verified.invalid_markers, unsupported_numbers=verified.unsupported_numbers,
-                dropped_sentences=verified.dropped_sentences, auto_cited=verified.auto_cited, raw=raw)
+                dropped_sentences=verified.dropped_sentences, auto_cited=verified.auto_cited, raw=raw,
+                unsupported_claims=verified.unsupported_claims, recited=verified.recited,
+                misbound_numbers=verified.misbound_numbers, polarity_flips=verified.polarity_flips)
     yield Composed(refused=False, verified=verified, raw=raw, meta=meta)
 
 
