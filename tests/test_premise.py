@@ -124,6 +124,16 @@ def test_a_number_bound_to_another_subject_is_dropped():
     assert v.text == "" and v.dropped_sentences == 1
 
 
+def test_a_list_item_merged_in_from_another_sentence_is_dropped():
+    source = ("方案在研究制定时还会同了国家数据局。方案由工业和信息化部、财政部、中国人民银行、国家金融监督管理总局"
+              "四个部门联合印发。")
+    passages = [_passage(1, source)]
+    merged = verify_answer("方案由工业和信息化部、财政部、中国人民银行、国家金融监督管理总局以及国家数据局共同印发[1]。", passages)
+    assert merged.text == "" and merged.dropped_sentences == 1
+    kept = verify_answer("四个部门：工业和信息化部、财政部、中国人民银行和国家金融监督管理总局[1]。", passages)
+    assert kept.text.startswith("四个部门")
+
+
 def test_the_extractive_answer_has_no_near_duplicates_no_template_lead_and_no_markdown():
     passages = [_passage(1, "到2027年，中小企业上云率超过40%。"), _passage(2, "**到2027年**，中小企业上云率要超过40%。"),
                 _passage(3, "城市试点每个城市最高补助1.5亿元。")]

@@ -93,7 +93,8 @@ def _lost_number_sentences(text: str, extractive: str, limit: int = 1) -> list[s
     out = []
     lead = re.sub(r"^From the documents \(in Chinese\):\s*", "", extractive)
     for sentence in _SENTENCE.findall(lead)[:limit]:
-        nums = [n for n in numbers_in(sentence) if not re.fullmatch(r"(19|20)\d{2}年?", n)]  # a year alone is no answer
+        # a figure, not a date or a 文号: those the model restates or leaves out on purpose
+        nums = [n for n in numbers_in(sentence) if not re.search(r"[年月日号]$|^〔|^(19|20)\d{2}$", n)]
         if nums and not set(nums) <= have:
             out.append(sentence)
             have.update(nums)

@@ -7,6 +7,8 @@ cites:
   that another passage supports is re-cited to that passage, one that no passage supports is dropped;
 - each number is bound to the same subject as in the source: the words of the answer's clause around the number
   stand in the source sentence that holds the number (no "汽车行业数控化率也是75%" when 75 % belongs to 规上工业);
+- a list is one list of the source: no item merged in from another sentence ("…金融监管总局以及国家数据局" when
+  the plan was issued by four departments and 国家数据局 is named elsewhere);
 - polarity agrees: a sentence drawn from a source sentence that warns or negates ("避免一开始就采购大而全的软件")
   must warn or negate too.
 
@@ -19,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from sme_ai.generate.context import Passage
-from sme_ai.text import split_sentences, tokenize
+from sme_ai.text import bigrams, split_sentences, tokenize
 
 _MARKERS = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 # 文号 first, then numbers with the unit that follows them: "100万元" is not supported by "100分".
@@ -54,6 +56,7 @@ def is_refusal(text: str) -> bool:
 
 
 SUPPORT = 0.6  # share of a sentence's content words that must stand in its cited passage
+ITEM = 0.6  # share of a list item's character bigrams that must stand in the source sentence holding the list
 BINDING = 0.5  # share of the words of a number's clause that must stand in the source sentence holding the number
 # words that say how, not what: they need no support
 _FRAME = frozenset("""根据 资料 提到 指出 显示 表示 介绍 明确 来看 而言 方面 情况 内容 具体 主要 其中 同时 此外 另外 因此
@@ -117,6 +120,26 @@ def number_bound(number: str, sentence: str, source: str) -> bool:
     return any(support_share(words, h) >= BINDING and all(w in h for w in elsewhere) for h in holders)
 
 
+def _stands(grams: set[str], text: str) -> bool:
+    return not grams or sum(g in text for g in grams) >= ITEM * len(grams)
+
+
+def enumeration_bound(sentence: str, source: str) -> bool:
+    """A list in the answer ("工信部、财政部、人民银行以及国家数据局") comes from one list in the source: every item
+    stands in the one source sentence that holds most of them (no item merged in from another sentence)."""
+    parts = split_sentences(source)
+    for clause in _CLAUSE.findall(_MARKERS.sub("", sentence)):
+        if clause.count("、") < 2:
+            continue
+        # an item stands in a sentence when most of its character bigrams do ("国家数据局共同发的" does not stand in
+        # the sentence that lists four departments; jieba does not keep such names whole)
+        items = [bigrams(re.sub(r"\W", "", i)) for i in re.split(r"、|以及|及", clause) if len(i.strip()) >= 2]
+        best = max(parts, key=lambda p: sum(_stands(item, p) for item in items), default="")
+        if not all(_stands(item, best) for item in items):
+            return False
+    return True
+
+
 def polarity_agrees(sentence: str, source: str) -> bool:
     """Each clause of the answer negates or warns exactly when the source clause it draws on (the one sharing most
     of its words, at least two) does."""
@@ -154,6 +177,8 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
             return "binding"
         if not polarity_agrees(sentence, source):
             return "polarity"
+        if not enumeration_bound(sentence, source):
+            return "binding"
         return ""
 
     own = [n for n in cited if not fits(n)]
