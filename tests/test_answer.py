@@ -271,3 +271,10 @@ def test_a_figure_the_model_lost_is_kept_from_the_quoted_evidence(fake_settings,
     out = [e for e in compose(FakeLLM("要推动中小企业上云[1]。"), [], passages, max_tokens=500, extract=extract,
                               keep_numbers=True) if isinstance(e, Composed)][0]
     assert "40%" in out.verified.text and out.meta["kept_from_extract"] == 1
+
+
+def test_an_answer_that_also_says_what_the_sources_leave_out_is_not_a_refusal(fake_settings, kb_dir):
+    asst = _assistant(fake_settings, "到2027年中小企业上云率超过40%[1]。资料中未提及具体的补贴金额。", kb_dir)
+    a = asst.ask("上云率目标是多少，有多少补贴？")
+    assert not a.refused and "40%" in a.text and "未提及" in a.text
+    assert _assistant(fake_settings, "资料中未提及。", kb_dir).ask("上云率目标是多少？").refused

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sme_ai.generate.context import Passage
 from sme_ai.generate.llm import LLM, Message
-from sme_ai.generate.verify import Verified, is_refusal, numbers_in, verify_answer
+from sme_ai.generate.verify import Verified, is_whole_refusal, numbers_in, verify_answer
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *
             meta["fallback"] = f"extractive:{type(e).__name__}"
             raw = extract()
     text = tidy(raw) if tidy and llm is not None and "fallback" not in meta else raw
-    if is_refusal(text):
+    if is_whole_refusal(text):
         if not refusal_falls_back:
             yield Composed(refused=True, verified=None, raw=raw, meta=meta)
             return

@@ -52,7 +52,15 @@ def normalise_markers(text: str) -> str:
 
 
 def is_refusal(text: str) -> bool:
+    """The text says the sources do not cover something (anywhere in it)."""
     return bool(_REFUSAL.search(text))
+
+
+def is_whole_refusal(text: str) -> bool:
+    """Nothing but "the sources do not cover it": an answer that also says what some part of the sources does not
+    cover ("资料未提及具体金额") still answers the rest."""
+    rest = "".join(s for s in _SENT.findall(_MARKERS.sub("", text)) if not is_refusal(s))
+    return is_refusal(text) and len(re.sub(r"\W", "", rest)) < 6
 
 
 SUPPORT = 0.6  # share of a sentence's content words that must stand in its cited passage
