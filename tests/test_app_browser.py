@@ -145,7 +145,8 @@ def test_assessment_carries_into_the_plan_which_renders(browser_page):
         page.get_by_label(label, exact=True).click()
         page.get_by_role("option", name=value).click()
     form.click()
-    page.locator("#plan-body").get_by_text("企业现状与诊断").first.wait_for(timeout=120_000)
+    page.locator("#plan-body").get_by_text("企业现状与诊断").first.wait_for(timeout=120_000)  # the outline comes first
+    page.locator("#plan-progress").get_by_text("可下载").first.wait_for(timeout=300_000)  # then the finished plan
     page.wait_for_timeout(500)
     page.evaluate("document.querySelector('#plan-progress').scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
