@@ -98,9 +98,8 @@ def _matching_rumours(question: str, chunks: list[Chunk]) -> list[tuple[Chunk, s
     and figures stand in the rumour, at least half of them — and the question is hearsay ("听说", "网上说") or
     repeats the rumour almost word for word (80 % of seven or more words). Sentences and clauses are tried, and the
     words matched must include rare ones (in at most `RARE` of the chunks, or three: one rare word for hearsay, two
-    otherwise), so that a
-    question sharing only the everyday words of a rumour list ("财政", "支持", "中小企业") does not match. A heading that names a rumour list is not
-    a rumour."""
+    otherwise), so that a question sharing only the everyday words of a rumour list ("财政", "支持", "中小企业")
+    does not match. A heading that names a rumour list is not a rumour."""
     from sme_ai.generate.verify import content_words, numbers_in
 
     hearsay = bool(_HEARSAY.search(question))
@@ -120,7 +119,8 @@ def _matching_rumours(question: str, chunks: list[Chunk]) -> list[tuple[Chunk, s
             verbatim = share >= 0.8 and hit >= 7
             if hit < RUMOUR_WORDS or share < RUMOUR_SHARE or not (hearsay or verbatim):
                 continue
-            rare = sum(1 for w in words if (w.replace("元", "") in plain or w in s.lower()) and _spread(w, chunks) <= rare_at)
+            rare = sum(1 for w in words
+                       if (w.replace("元", "") in plain or w in s.lower()) and _spread(w, chunks) <= rare_at)
             if rare >= (1 if hearsay else 2):
                 key = (c.id, s)
                 if key not in found or found[key][0] < hit:
