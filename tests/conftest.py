@@ -64,3 +64,25 @@ def require_model(name: str) -> Path:
             pytest.skip(f"model {name} not fetched")
         pytest.fail(f"model {name} is not fetched: run `sme-ai models pull {name}` (the README test command does)")
     return spec.path(home)
+
+
+def corpus_assistant(tmp: Path, llm=None):
+    """An Assistant on the shipped corpus with the hash embedder and an in-memory store (plans, no model)."""
+    from sme_ai.assistant import Assistant
+    from sme_ai.config import Settings
+
+    asst = Assistant(Settings(data_dir=tmp / "kb", home=tmp / "home", embedder="hash", vector_store="memory",
+                              llm_backend="extractive"), llm=llm)
+    asst.ingest([ROOT / "corpora"])
+    return asst
+
+
+@pytest.fixture
+def corpus_ctx(fake_settings):
+    """The app's context in the extractive mode on the shipped corpus."""
+    from sme_ai.app.context import build_app_context
+
+    settings = fake_settings.model_copy(update={"llm_backend": "extractive"})
+    ctx = build_app_context(settings.model_copy(update={"app_dir": settings.data_dir / "app"}))
+    ctx.asst.ingest([ROOT / "corpora"])
+    return ctx

@@ -417,14 +417,6 @@ def test_export_guards_against_spreadsheet_formulas(fake_settings, docs):
 # --- self-assessment and plan --------------------------------------------------------------------
 
 
-@pytest.fixture
-def corpus_ctx(fake_settings):
-    settings = fake_settings.model_copy(update={"llm_backend": "extractive"})
-    ctx = build_app_context(settings.model_copy(update={"app_dir": settings.data_dir / "app"}))
-    ctx.asst.ingest([Path(__file__).parents[1] / "corpora"])
-    return ctx
-
-
 def test_assessment_result_chart_and_carry_over(corpus_ctx):
     from sme_ai.app import planning
 

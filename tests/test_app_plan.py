@@ -1,20 +1,15 @@
 """The plan tab's handlers (plain functions, no gradio): the rule-built plan on screen before the prose, and one
 section redrafted after the owner edits the profile form."""
 
-from pathlib import Path
 
 import pytest
 
 from sme_ai.app import planning
-from sme_ai.app.context import build_app_context
 
 
 @pytest.fixture
-def ctx(fake_settings):
-    settings = fake_settings.model_copy(update={"llm_backend": "extractive"})
-    c = build_app_context(settings.model_copy(update={"app_dir": settings.data_dir / "app"}))
-    c.asst.ingest([Path(__file__).parents[1] / "corpora"])
-    return c
+def ctx(corpus_ctx):
+    return corpus_ctx
 
 
 def _form(**changes):

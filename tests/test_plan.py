@@ -19,6 +19,7 @@ from sme_ai.plan.model import SECTION_TITLES, Plan, PlanProgress
 from sme_ai.plan.profile import load_profile
 from sme_ai.plan.catalog import find_industry, find_tier
 from sme_ai.plan.rules import decide
+from conftest import corpus_assistant
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = ROOT / "evals" / "plans"
@@ -30,19 +31,9 @@ def _yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _assistant(tmp, llm=None):
-    from sme_ai.assistant import Assistant
-    from sme_ai.config import Settings
-
-    asst = Assistant(Settings(data_dir=tmp / "kb", home=tmp / "home", embedder="hash", vector_store="memory",
-                              llm_backend="extractive"), llm=llm)
-    asst.ingest([ROOT / "corpora"])
-    return asst
-
-
 @pytest.fixture(scope="module")
 def extractive_asst(tmp_path_factory):
-    return _assistant(tmp_path_factory.mktemp("extractive"))
+    return corpus_assistant(tmp_path_factory.mktemp("extractive"))
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +204,7 @@ def _fake_reply(messages):
 
 def test_model_prose_is_verified_and_renumbered(tmp_path):
     llm = FakeLLM(_fake_reply, name="fake-plan")
-    asst = _assistant(tmp_path, llm=llm)
+    asst = corpus_assistant(tmp_path, llm=llm)
     plan = asst.draft_plan(PROFILE, _yaml(PLANS / "answers" / "01_machinery_srdi_pilot.yaml"))
     assert plan.mode == "fake-plan" and len(llm.calls) == 9
     system = llm.calls[0][0]["content"]

@@ -14,25 +14,16 @@ from sme_ai.plan.profile import load_profile
 from sme_ai.plan.prose import check_prose
 from sme_ai.plan.rules import decide
 from sme_ai.types import Answer, Citation
+from conftest import corpus_assistant
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ROOT / "evals" / "plans" / "profiles"
 GARMENT = yaml.safe_load((PROFILES / "11_garment_pilot_issue17.yaml").read_text(encoding="utf-8"))
 
 
-def _assistant(tmp, llm=None):
-    from sme_ai.assistant import Assistant
-    from sme_ai.config import Settings
-
-    asst = Assistant(Settings(data_dir=tmp / "kb", home=tmp / "home", embedder="hash", vector_store="memory",
-                              llm_backend="extractive"), llm=llm)
-    asst.ingest([ROOT / "corpora"])
-    return asst
-
-
 @pytest.fixture(scope="module")
 def asst(tmp_path_factory):
-    return _assistant(tmp_path_factory.mktemp("owner"))
+    return corpus_assistant(tmp_path_factory.mktemp("owner"))
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +166,7 @@ def test_stub_model_filler_never_reaches_the_plan_and_the_rubric_passes(asst):
 
 def test_rule_built_parts_come_before_any_model_call(tmp_path):
     llm = FakeLLM(lambda m: "资料中未提及。", name="fake")
-    asst = _assistant(tmp_path, llm=llm)
+    asst = corpus_assistant(tmp_path, llm=llm)
     stream = asst.draft_plan_stream(GARMENT)
     outline = next(stream)
     assert isinstance(outline, PlanOutline) and not llm.calls
