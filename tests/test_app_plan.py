@@ -1,7 +1,6 @@
 """The plan tab's handlers (plain functions, no gradio): the rule-built plan on screen before the prose, and one
 section redrafted after the owner edits the profile form."""
 
-
 import pytest
 
 from sme_ai.app import planning
