@@ -1,10 +1,17 @@
-"""Load benchmark of the Gradio app: N simulated trainees (gradio_client, one session each) ask questions from a pool of
-30 with think time, against the real app in a child process on a loopback port. Bounded: every level stops after
---duration seconds (requests in flight get --drain more seconds, then are cancelled). Prints a Markdown table.
+"""Load benchmark of the Gradio app: N simulated trainees (gradio_client, one session each) ask questions with think
+time, against the real app in a child process on a loopback port. Bounded: every level stops after --duration seconds
+(requests in flight get --drain more seconds, then are cancelled). Prints a Markdown table.
+
+The mix is a class's: --repeat-share (60 %) of the questions are the popular ones again, as asked before or in a
+near-duplicate phrasing ("请问…", "…？请介绍一下。"), the rest fresh dev-set questions, each asked once. Per request
+it times the first useful answer (the first screen update with a cited answer: the quoted draft, a cached answer or
+the final one) and the final answer. `--llm-server BIN --slots N` runs the model in a llama.cpp server process with N
+parallel slots (continuous batching) behind the app's OpenAI-compatible backend instead of in the app's process.
 
     .venv/bin/python -m evals.bench_load                          # the default models (llama-cpp 1.5B + embeddinggemma)
     .venv/bin/python -m evals.bench_load --backend extractive     # no generator: retrieval, cache and queue only
     .venv/bin/python -m evals.bench_load --users 20 50 --duration 60 --think 5 20
+    .venv/bin/python -m evals.bench_load --llm-server /path/to/llama-server --slots 4
 
 The knowledge base is `corpora/`, indexed into a temporary folder with the chosen embedder (or --data-dir, reused
 when it already has documents). The answer cache carries over from one level to the next, as it would during one
@@ -19,6 +26,7 @@ import random
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +39,35 @@ class Record:
     cached: bool = False
     refused: bool = False
     error: str = ""
+    first_useful: float | None = None  # seconds to the first update showing a cited answer (draft, cached or final)
+    fresh: bool = False  # a fresh question (asked once in the run), not a repeat or near-duplicate
+
+
+def variants(question: str) -> list[str]:
+    """The popular question as asked before and in two near-duplicate phrasings."""
+    bare = question.rstrip("？?。")
+    return [question, "请问" + question, bare + "？请介绍一下。"]
+
+
+class Mix:
+    """Questions as a class asks them: popular ones again (or nearly), fresh ones once each."""
+
+    def __init__(self, popular: list[str], fresh: list[str], repeat_share: float):
+        self.popular, self.fresh, self.repeat_share = popular, list(fresh), repeat_share
+        self._lock = threading.Lock()
+
+    def next(self, rng: random.Random) -> tuple[str, bool]:
+        if rng.random() >= self.repeat_share:
+            with self._lock:
+                if self.fresh:
+                    return self.fresh.pop(), True
+        return rng.choice(variants(rng.choice(self.popular))), False
+
+
+def _useful(output) -> bool:
+    messages, _evidence, status = output[0], output[1], output[2]
+    last = (messages[-1].get("content") if messages and isinstance(messages[-1], dict) else "") or ""
+    return "<sup>[" in str(last) or any(mark in str(status) for mark in ("✅", "⚡", "⚠"))
 
 
 def question_pool(path: Path, n: int = 30) -> list[str]:
@@ -63,20 +100,23 @@ def _cpu_seconds(pid: int | None = None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _user(client, pool, rng, think, stop_at, hard_stop, out: list[Record], lock, waiting: dict) -> None:
+def _user(client, mix: Mix, rng, think, stop_at, hard_stop, out: list[Record], lock, waiting: dict) -> None:
     time.sleep(rng.uniform(0, think[1]))  # trainees do not all press enter in the same second
     me = threading.get_ident()
     while time.monotonic() < stop_at:
-        q = rng.choice(pool)
+        q, fresh = mix.next(rng)
         t0 = time.perf_counter()
         with lock:
             waiting[me] = t0
-        job = None
+        job, first = None, None
         try:
             job = client.submit(q, api_name="/ask")
+            for output in job:  # every screen update as it arrives
+                if first is None and _useful(output):
+                    first = time.perf_counter() - t0
             _messages, _evidence, status, _ = job.result(timeout=max(1.0, hard_stop - time.monotonic()))
             rec = Record(time.perf_counter() - t0, cached="⚡" in status, refused="⚠" in status,
-                         error=status if "❌" in status else "")
+                         error=status if "❌" in status else "", first_useful=first, fresh=fresh)
         except Exception as e:  # noqa: BLE001 - a failed request is a data point
             rec = Record(time.perf_counter() - t0, error=f"{type(e).__name__}: {str(e)[:120]}")
             try:
@@ -90,7 +130,7 @@ def _user(client, pool, rng, think, stop_at, hard_stop, out: list[Record], lock,
         time.sleep(min(rng.uniform(*think), max(0.0, stop_at - time.monotonic())))
 
 
-def run_level(server, n: int, pool: list[str], *, duration: float, drain: float, think: tuple[float, float],
+def run_level(server, n: int, mix: Mix, *, duration: float, drain: float, think: tuple[float, float],
               seed: int) -> dict:
     from gradio_client import Client
 
@@ -106,7 +146,7 @@ def run_level(server, n: int, pool: list[str], *, duration: float, drain: float,
     cpu0 = (_cpu_seconds(server.proc.pid), _cpu_seconds())
     stop_at, hard_stop = start + duration, start + duration + drain
     threads = [threading.Thread(target=_user, daemon=True, args=(
-        c, pool, random.Random(seed + i), think, stop_at, hard_stop, records, lock, waiting))
+        c, mix, random.Random(seed + i), think, stop_at, hard_stop, records, lock, waiting))
         for i, c in enumerate(clients)]
     for t in threads:
         t.start()
@@ -126,8 +166,12 @@ def run_level(server, n: int, pool: list[str], *, duration: float, drain: float,
             pass
     ok = [r for r in records if not r.error]
     lat = [r.latency for r in ok]
+    useful = [r.first_useful if r.first_useful is not None else r.latency for r in ok]
     return {"users": n, "requests": len(records), "ok": len(ok), "errors": len(records) - len(ok),
             "p50": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat, default=float("nan")),
+            "useful_p50": _pct(useful, 50), "useful_p95": _pct(useful, 95),
+            "fresh_asked": sum(r.fresh for r in records),
+            "generated_per_min": 60 * sum(not r.cached for r in ok) / max(elapsed, 1e-9),
             "cache_hit": sum(r.cached for r in ok) / max(len(ok), 1), "refused": sum(r.refused for r in ok),
             "p50_cached": _pct([r.latency for r in ok if r.cached], 50),
             "p50_generated": _pct([r.latency for r in ok if not r.cached], 50),
@@ -158,11 +202,14 @@ def prewarm(server, pool: list[str], budget_s: float) -> dict:
 
 
 def render(rows: list[dict], meta: dict) -> str:
-    head = ("| trainees | requests | errors | p50 s | p95 s | max s | cache hit | p50 cached s | p50 generated s "
-            "| refused | server RSS peak MB | server CPU % | load-generator CPU % |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    lines = [f"| {r['users']} | {r['requests']} | {r['errors']} | {r['p50']:.2f} | {r['p95']:.2f} | {r['max']:.1f} "
-             f"| {r['cache_hit']:.0%} | {r['p50_cached']:.2f} | {r['p50_generated']:.2f} | {r['refused']} "
+    head = ("| trainees | requests | errors | first useful p50 / p95 s | final p50 / p95 s | max s | cache hit "
+            "| p50 cached s | p50 generated s | answered without cache per min | fresh asked | refused "
+            "| server RSS peak MB | server CPU % | load-generator CPU % |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    lines = [f"| {r['users']} | {r['requests']} | {r['errors']} | {r['useful_p50']:.2f} / {r['useful_p95']:.2f} "
+             f"| {r['p50']:.2f} / {r['p95']:.2f} | {r['max']:.1f} "
+             f"| {r['cache_hit']:.0%} | {r['p50_cached']:.2f} | {r['p50_generated']:.2f} | {r['generated_per_min']:.1f} "
+             f"| {r['fresh_asked']} | {r['refused']} "
              f"| {r['rss_peak_mb']:.0f} | {r['server_cpu_pct']:.0f} | {r['client_cpu_pct']:.0f} |" for r in rows]
     notes = [f"- {k}: {v}" for k, v in meta.items()]
     errs = [f"- errors at {r['users']}: {r['error_examples']}" for r in rows if r["errors"]]
@@ -180,6 +227,49 @@ def _prepare(args, data_dir: Path, env: dict) -> None:
                        capture_output=True, text=True, timeout=1800)
     if r.returncode != 0:
         raise SystemExit(f"ingest failed:\n{r.stdout}\n{r.stderr}")
+
+
+@contextmanager
+def _model_server(args):
+    """A llama-server process with --slots parallel slots on a loopback port (None without --llm-server)."""
+    import subprocess
+    import urllib.request
+
+    if not args.llm_server:
+        yield None
+        return
+    from sme_ai import models
+    from sme_ai.config import Settings
+    from sme_ai.testing.app_process import free_port
+
+    port = free_port()
+    gguf = models.resolve(args.llm_model, Settings().home)
+    cmd = [args.llm_server, "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port), "--parallel",
+           str(args.slots), "-c", str(2048 * args.slots), "--threads", "2", "--no-webui"]
+    log = open(ROOT / "evals" / "reports" / "bench_load-llama-server.log", "wb")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"llama-server exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(1)
+        else:
+            raise SystemExit("llama-server did not become healthy within 300 s")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
 def main(argv=None) -> None:
@@ -200,37 +290,51 @@ def main(argv=None) -> None:
     ap.add_argument("--server-log", default=str(ROOT / "evals" / "reports" / "bench_load-server.log"))
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--prewarm-s", type=float, default=0.0,
-                    help="before the levels, ask the pool once (as a trainer's batch would) for up to this long")
+                    help="before the levels, ask the popular questions once (a trainer's batch) for up to this long")
+    ap.add_argument("--popular", type=int, default=10, help="popular questions (asked again and nearly again)")
+    ap.add_argument("--repeat-share", type=float, default=0.6, help="share of repeated or near-duplicate questions")
+    ap.add_argument("--llm-server", help="a llama.cpp `llama-server` binary: the model runs there, not in the app")
+    ap.add_argument("--slots", type=int, default=4, help="the server's parallel slots (--llm-server)")
     args = ap.parse_args(argv)
     if max(args.users) > 500 or args.duration > 900:
         raise SystemExit("bounded by design: at most 500 users and 900 s per level")
 
     from sme_ai.testing.app_process import AppProcess
 
-    pool = question_pool(Path(args.questions))
-    with tempfile.TemporaryDirectory() as tmp:
+    pool = question_pool(Path(args.questions), n=10_000)
+    fresh = pool[args.popular:]
+    random.Random(args.seed).shuffle(fresh)
+    mix = Mix(pool[: args.popular], fresh, args.repeat_share)
+    with tempfile.TemporaryDirectory() as tmp, _model_server(args) as server_url:
         data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "kb"
         env = {k: v for k, v in os.environ.items() if not k.startswith("SME_AI_")}
         env.update({"SME_AI_DATA_DIR": str(data_dir), "SME_AI_LLM_BACKEND": args.backend,
                     "SME_AI_LLM_MODEL": args.llm_model, "SME_AI_EMBEDDER": args.embedder, "HF_HUB_OFFLINE": "1",
                     "SME_AI_APP_DIR": str(Path(tmp) / "app"), "SME_AI_QUEUE_MAX": "2000"})
+        if server_url:
+            env.update({"SME_AI_LLM_BACKEND": "openai", "SME_AI_OPENAI_BASE_URL": server_url,
+                        "SME_AI_OPENAI_MODEL": args.llm_model, "SME_AI_LLM_SLOTS": str(args.slots)})
         t0 = time.perf_counter()
         _prepare(args, data_dir, env)
         ingest_s = time.perf_counter() - t0
         rows = []
         with AppProcess(env, log_path=Path(args.server_log), startup_s=600) as server:
             idle_rss = server.rss_bytes() / 2**20
-            warm = prewarm(server, pool, args.prewarm_s) if args.prewarm_s > 0 else None
+            warm = prewarm(server, mix.popular, args.prewarm_s) if args.prewarm_s > 0 else None
             if warm:
                 print(json.dumps({"prewarm": warm}), flush=True)
             for i, n in enumerate(args.users):
-                row = run_level(server, n, pool, duration=args.duration, drain=args.drain, think=tuple(args.think),
+                row = run_level(server, n, mix, duration=args.duration, drain=args.drain, think=tuple(args.think),
                                 seed=args.seed + 1000 * i)
                 rows.append(row)
                 print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()},
                                  ensure_ascii=False), flush=True)
-        meta = {"backend": args.backend + ("" if args.backend == "extractive" else f" ({args.llm_model})"),
-                "embedder": args.embedder, "questions": f"pool of {len(pool)} from {Path(args.questions).name}",
+        backend = (f"llama-server, {args.slots} parallel slots ({args.llm_model}) behind the openai backend"
+                   if server_url else args.backend + ("" if args.backend == "extractive" else f" ({args.llm_model})"))
+        meta = {"backend": backend, "embedder": args.embedder,
+                "questions": (f"{args.repeat_share:.0%} one of {args.popular} popular questions or a near-duplicate "
+                              f"of one, the rest fresh ({len(fresh)} available, each asked once) from "
+                              f"{Path(args.questions).name}"),
                 "think time": f"{args.think[0]:g}–{args.think[1]:g} s", "duration per level": f"{args.duration:g} s "
                 f"(+ up to {args.drain:g} s drain)", "server RSS idle": f"{idle_rss:.0f} MB",
                 "index": f"{ingest_s:.0f} s to index {Path(args.corpus).name}"}

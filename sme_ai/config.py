@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     embedder_model: str = Field("embeddinggemma-300m", description="catalog name, or a sentence-transformers folder")
     embed_batch_size: int = Field(16, ge=1)
     embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")
 
     # vector store: embedded Chroma under data_dir, a Chroma server, or in memory (tests)
     vector_store: Literal["chroma", "chroma-http", "memory"] = "chroma"
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     openai_model: str = ""
     openai_api_key: str = ""
     openai_timeout: float = 120.0
+    llm_slots: int = Field(1, ge=1, le=64, description="generations the app runs at once: 1 for the in-process model; "
+                           "a model server's parallel slots (llama-server --parallel N) behind the openai backend")
 
     # ingestion
     chunk_size: int = Field(360, ge=80, description="target chunk size in characters")

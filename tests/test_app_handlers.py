@@ -112,6 +112,19 @@ def test_short_questions_in_a_conversation_use_the_cache_but_follow_ups_never(fa
     assert ctx.cache.get(cache_key("那上云率呢？", ctx.asst.kb.version)) is None
 
 
+def test_a_near_duplicate_is_served_from_the_cache_after_retrieval_but_a_different_year_is_not(fake_settings, docs):
+    ctx, llm = make_ctx(fake_settings, docs)
+    list(chat.ask(ctx, None, "中小企业上云率目标是多少？"))
+    calls = len(llm.calls)
+    near = list(chat.ask(ctx, Session(), "2027年中小企业上云率要达到多少"))  # same evidence, 2027 in the answer
+    assert "⚡" in near[-1].status and len(llm.calls) == calls and "40%" in near[-1].evidence
+    assert ctx.cache.similar_hits == 1
+    again = list(chat.ask(ctx, Session(), "2027年中小企业上云率要达到多少"))  # now by its exact key as well
+    assert "⚡" in again[-1].status and ctx.cache.similar_hits == 1
+    other = list(chat.ask(ctx, Session(), "2026年中小企业上云率要达到多少"))  # 2026: never the 2027 answer
+    assert "⚡" not in other[-1].status and ctx.cache.similar_hits == 1
+
+
 def test_knowledge_base_change_invalidates_the_cache(fake_settings, docs, tmp_path):
     ctx, llm = make_ctx(fake_settings, docs)
     list(chat.ask(ctx, None, "上云率目标是多少"))
@@ -302,6 +315,8 @@ def test_chat_status_shows_the_queue_position(fake_settings, docs):
             if "排队" in view.status:
                 assert "前面还有 1 个请求" in view.status
                 break
+    # the quoted draft (cited, from the documents) stays in the bubble while the request waits for the model
+    assert render.DRAFT_HEAD in view.messages[-1]["content"] and "<sup>[1]</sup>" in view.messages[-1]["content"]
     assert "✅" in list(gen)[-1].status
 
 
@@ -502,3 +517,17 @@ def test_two_uploads_of_one_name_are_two_choices_and_removed_one_at_a_time(ctx, 
     assert len(choices) == 2 and len({label for label, _ in choices}) == 2
     assert "已删除：通知\\.md" in knowledge.remove(ctx, choices[0][1])
     assert [c for c in knowledge.document_choices(ctx) if c[0].startswith("通知.md")] == [("通知.md", choices[1][1])]
+
+
+def test_a_gate_with_slots_lets_that_many_generate_at_once_and_counts_the_rest_in_line():
+    gate, a, b, c = GenerationGate(slots=2), Ticket(), Ticket(), Ticket()
+    got, held = [], []
+    with gate.hold(a), gate.hold(b):  # two slots: both generate; re-entry by a holder never takes a third slot
+        with gate.hold(a):
+            assert gate.position(a) == 0 and gate.busy
+        t = threading.Thread(target=lambda: (held.append(gate.hold(c)), held[0].__enter__(), got.append("c")))
+        t.start()
+        time.sleep(0.1)
+        assert got == [] and gate.position(c) == 2  # both generating requests are ahead of it
+    t.join(3)
+    assert got == ["c"] and gate.position(c) == 0 and not GenerationGate(slots=2).busy

@@ -4,6 +4,10 @@
 for the model, `Joining` while it waits for the same question asked by someone else, or only `Cached` when the answer
 came from the cache (its evidence is `answer.hits`). Chat and the trainer batch both use it, so the
 cache, the gate and the question log behave the same everywhere.
+
+The cache is asked twice: by the exact key before retrieval, and, for a standalone question, by its shape right after
+retrieval (a near-duplicate of a cached question: `sme_ai.app.similar`); a hit there stops the Assistant before it
+reaches the model.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sme_ai.app.cache import cache_key
+from sme_ai.app.similar import shape
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.rwlock import read_first
-from sme_ai.types import Answer, Final
+from sme_ai.types import Answer, Evidence, Final
 
 JOIN_TIMEOUT_S = 600
 
@@ -68,16 +73,29 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
             answer = ctx.cache.get(key)
             leader = answer is None and ctx.cache.begin(key) is None  # it failed: answer it ourselves
     cached = answer is not None
+    events = None
     try:
         if answer is None:
-            for event in pump(read_first(ctx.asst.stream(question, history), ctx.kb_lock), ctx.gate, tick=1.0):
+            asked = None  # the question's shape once retrieved (standalone questions only)
+            events = pump(read_first(ctx.asst.stream(question, history), ctx.kb_lock), ctx.gate, tick=1.0)
+            for event in events:
+                if isinstance(event, Evidence) and store:
+                    asked = shape(event.question, [h.chunk.id for h in event.hits], ctx.asst.kb.version)
+                    answer = ctx.cache.similar(asked)
+                    if answer is not None:  # a near-duplicate was answered: stop before the model
+                        cached = True
+                        if leader:
+                            ctx.cache.put(key, answer)
+                        break
                 if isinstance(event, Final):
                     answer = event.answer
                     if leader:
-                        ctx.cache.put(key, answer)
+                        ctx.cache.put(key, answer, asked)
                 else:
                     yield event
     finally:
+        if events is not None:
+            events.close()  # cancels the worker's place at the model (pump)
         if leader:
             ctx.cache.end(key)
     if answer is None:

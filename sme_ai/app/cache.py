@@ -3,6 +3,9 @@
 Keyed by the normalised question and the knowledge-base version, so any change to the knowledge base makes old
 entries unreachable (and they age out of the LRU). Single flight: while one request generates the answer to a
 question, others asking the same question wait for it instead of queueing the same generation again.
+
+A second, semantic lookup (`similar`) runs after retrieval, when the exact key missed: a near-duplicate of a cached
+question with the same evidence and the same checkable terms gets that answer (rules in `sme_ai.app.similar`).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 
+from sme_ai.app.similar import Shape, same_question
 from sme_ai.types import Answer
 
 _NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")
@@ -33,10 +37,13 @@ class AnswerCache:
     def __init__(self, size: int = 2000):
         self.size = size
         self._items: OrderedDict[str, Answer] = OrderedDict()
+        self._shapes: dict[str, Shape] = {}  # key → its question's shape (standalone questions only)
+        self._by_evidence: dict[tuple, set[str]] = {}  # (version, top passages) → keys
         self._flights: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.similar_hits = 0
 
     def get(self, key: str) -> Answer | None:
         with self._lock:
@@ -48,14 +55,41 @@ class AnswerCache:
             self.hits += 1
             return answer
 
-    def put(self, key: str, answer: Answer) -> None:
+    def put(self, key: str, answer: Answer, shape: Shape | None = None) -> None:
         if self.size <= 0 or not cacheable(answer):
             return
         with self._lock:
             self._items[key] = answer
             self._items.move_to_end(key)
+            if shape is not None:
+                self._forget_shape(key)
+                self._shapes[key] = shape
+                self._by_evidence.setdefault((shape.version, shape.passages), set()).add(key)
             while len(self._items) > self.size:
-                self._items.popitem(last=False)
+                old, _ = self._items.popitem(last=False)
+                self._forget_shape(old)
+
+    def similar(self, shape: Shape) -> Answer | None:
+        """The cached answer to a near-duplicate of the question with this shape, or None (counted as a hit only
+        when found: the exact lookup already counted the miss)."""
+        with self._lock:
+            for key in self._by_evidence.get((shape.version, shape.passages), ()):
+                answer = self._items.get(key)
+                if answer is not None and same_question(shape, self._shapes[key], answer.text):
+                    self._items.move_to_end(key)
+                    self.hits += 1
+                    self.misses -= 1
+                    self.similar_hits += 1
+                    return answer
+        return None
+
+    def _forget_shape(self, key: str) -> None:
+        old = self._shapes.pop(key, None)
+        if old is not None:
+            keys = self._by_evidence.get((old.version, old.passages), set())
+            keys.discard(key)
+            if not keys:
+                self._by_evidence.pop((old.version, old.passages), None)
 
     def begin(self, key: str) -> threading.Event | None:
         """None: the caller computes the answer and must call `end(key)`. An Event: wait for the one computing it."""
@@ -74,6 +108,8 @@ class AnswerCache:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._shapes.clear()
+            self._by_evidence.clear()
 
     def __len__(self) -> int:
         return len(self._items)

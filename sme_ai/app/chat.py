@@ -58,7 +58,7 @@ def ask(ctx, session: Session | None, question: str) -> Iterator[ChatView]:
                 yield ChatView(messages(session, (question, shown)), evidence, status, session)
             elif isinstance(event, Waiting):
                 status = render.status_markdown("wait", f"排队等待模型：前面还有 {event.ahead} 个请求")
-                shown = status
+                shown = draft or status  # the quoted draft stays on screen while the model is busy with others
                 yield ChatView(messages(session, (question, shown)), evidence, status, session)
             elif isinstance(event, Joining):
                 status = render.status_markdown("wait", "同样的问题正在回答中，请稍候…")

@@ -47,7 +47,7 @@ class AppContext:
 def build_app_context(settings: Settings | None = None, *, embedder=None, llm=None) -> AppContext:
     """`llm`: an LLM object to use (tests); otherwise the one the settings name, loaded on first use."""
     settings = settings or Settings()
-    gate = GenerationGate(settings.max_wait_s)
+    gate = GenerationGate(settings.max_wait_s, slots=settings.llm_slots)
     if llm is not None:
         gated = GatedLLM(lambda: llm, gate, name=getattr(llm, "name", ""))
     elif settings.llm_backend == "extractive":

@@ -1,4 +1,5 @@
-"""One model, one context: generations run one at a time, first come first served, and each waiter knows its place.
+"""One model, one context: generations run one at a time (or `slots` at a time, for a model server with parallel
+slots), first come first served, and each waiter knows its place.
 
 `GatedLLM` wraps any LLM (the Protocol's one method, `stream`) so that every caller of the model in this process
 goes through the same gate: chat answers, follow-up rewrites, trainer batches and plan sections alike. A Gradio
@@ -57,24 +58,24 @@ class GenerationGate:
     GenerationWaitTimeout (its client has most likely given up; the Assistant then answers extractively), so the
     model never works through a backlog of abandoned requests. None: wait for ever."""
 
-    def __init__(self, max_wait_s: float | None = None):
+    def __init__(self, max_wait_s: float | None = None, slots: int = 1):
         self.max_wait_s = max_wait_s
+        self.slots = max(1, slots)
         self._cond = threading.Condition()
         self._line: deque[Ticket] = deque()
-        self._holder: Ticket | None = None
-        self._depth = 0  # re-entry by the holder (a generation that calls the model again)
+        self._holders: dict[Ticket, int] = {}  # generating now → re-entry depth (a generation that calls it again)
 
     @contextmanager
     def hold(self, ticket: Ticket | None = None) -> Iterator[None]:
         ticket = ticket or current_ticket()
         with self._cond:
-            if self._holder is ticket:  # re-entrant for the same request
-                self._depth += 1
+            if ticket in self._holders:  # re-entrant for the same request
+                self._holders[ticket] += 1
             else:
                 self._line.append(ticket)
                 start, timed_out = time.monotonic(), False
                 try:
-                    while not ticket.cancelled and (self._holder is not None or self._line[0] is not ticket):
+                    while not ticket.cancelled and (len(self._holders) >= self.slots or self._line[0] is not ticket):
                         waited = time.monotonic() - start
                         if self.max_wait_s is not None and waited >= self.max_wait_s:
                             timed_out = True
@@ -88,14 +89,14 @@ class GenerationGate:
                     raise GenerationWaitTimeout(time.monotonic() - start)
                 if ticket.cancelled:
                     raise GenerationCancelled()
-                self._holder, self._depth = ticket, 1
+                self._holders[ticket] = 1
         try:
             yield
         finally:
             with self._cond:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._holder = None
+                self._holders[ticket] -= 1
+                if self._holders[ticket] == 0:
+                    del self._holders[ticket]
                     self._cond.notify_all()
 
     def cancel(self, ticket: Ticket) -> None:
@@ -104,12 +105,12 @@ class GenerationGate:
             self._cond.notify_all()
 
     def position(self, ticket: Ticket) -> int | None:
-        """0: generating now; n > 0: n requests ahead (the one generating included); None: not at the model."""
+        """0: generating now; n > 0: n requests ahead (those generating included); None: not at the model."""
         with self._cond:
-            if self._holder is ticket:
+            if ticket in self._holders:
                 return 0
             try:
-                return self._line.index(ticket) + (self._holder is not None)
+                return self._line.index(ticket) + len(self._holders)
             except ValueError:
                 return None
 
@@ -120,7 +121,9 @@ class GenerationGate:
 
     @property
     def busy(self) -> bool:
-        return self._holder is not None
+        """Every slot is generating."""
+        with self._cond:
+            return len(self._holders) >= self.slots
 
 
 class GatedLLM:

@@ -2,8 +2,8 @@
 choose no LLM, as the draft shown while the model writes, as the skeleton whose figures the model's answer must
 keep, and as the fallback when generation fails or cannot be verified.
 
-The sentences (at most five; the answer engine bounds the length) are the most relevant first, only those that
-score at least 30 % of the best one, without
+The sentences (at most five, from at most two passages; the answer engine bounds the length) are the most relevant
+first, only those that score at least 30 % of the best one, without
 near-duplicates (neighbouring passages often repeat a fact), without list bullets, Markdown or lead-ins that end in
 a colon; a question that states the owner's situation ("我们是…企业，能不能…") prefers sentences that state
 conditions.
@@ -21,6 +21,8 @@ _CONDITION = re.compile(r"条件|须|应当|需要|要求|达到|以上|以下|�
 _BULLET = re.compile(r"^(?:[-*•]\s*|\d{1,2}[.、)）]\s*|[（(]\d{1,2}[）)]\s*)+")  # never a year: "2023年6月"
 RELATIVE = 0.3      # a sentence scoring below 30 % of the best one does not answer the question
 NEAR_DUPLICATE = 0.6  # bigram overlap (of the shorter sentence) above which two sentences say the same thing
+# distinct passages an extractive answer quotes (dev set, 5 → 2: key facts 0.684 both, citation precision 0.643 → 0.678)
+MAX_SOURCES = 2
 
 
 def _clean(sentence: str) -> str:
@@ -58,6 +60,8 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
             break
+        if n not in {m for m, _ in chosen} and len({m for m, _ in chosen}) >= MAX_SOURCES:
+            continue
         if not _is_near_duplicate(sentence, [c for _, c in chosen]):
             chosen.append((n, sentence))
     return chosen

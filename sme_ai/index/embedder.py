@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
@@ -117,8 +118,45 @@ class SentenceTransformerEmbedder:
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
 
+class QueryCache:
+    """An LRU of query vectors in front of any embedder: a question asked again (a follow-up, a trainee's repeat
+    after the knowledge base changed, the app and the API asking the same thing) skips the model. Documents pass
+    through; the vectors of one embedder never depend on anything but the text, so entries never go stale."""
+
+    def __init__(self, inner: Embedder, size: int = 1024):
+        self.inner, self.size = inner, size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if kind != "query" or len(texts) != 1 or self.size <= 0:
+            return self.inner.embed(texts, kind)
+        text = texts[0]
+        with self._lock:
+            vec = self._items.get(text)
+            if vec is not None:
+                self._items.move_to_end(text)
+                self.hits += 1
+                return vec[None, :].copy()
+        vec = self.inner.embed([text], kind)[0]
+        with self._lock:
+            self._items[text] = vec
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return vec[None, :].copy()
+
+
 def make_embedder(settings) -> Embedder:
-    """Settings → embedder, through a plain dict of factories."""
+    """Settings → embedder (behind the query-vector cache), through a plain dict of factories."""
     from sme_ai import models
 
     def st():
@@ -128,4 +166,4 @@ def make_embedder(settings) -> Embedder:
                                            dtype=settings.embedder_dtype)
 
     factories = {"sentence-transformers": st, "hash": HashEmbedder}
-    return factories[settings.embedder]()
+    return QueryCache(factories[settings.embedder](), settings.query_cache_size)
