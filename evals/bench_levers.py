@@ -103,8 +103,9 @@ def run_config(path: Path, overrides: dict, prompts, max_tokens: int, reset: boo
         end = time.perf_counter()
         first = first or end
         prompt_tokens = len(llama.tokenize("".join(m["content"] for m in messages).encode("utf-8"), add_bos=False))
+        tps = (n - 1) / (end - first) if n > 1 and end > first else 0.0
         rows.append(dict(first_ms=(first - t0) * 1000, total_ms=(end - t0) * 1000, pieces=n, text=text,
-                         prompt_tokens=prompt_tokens, decode_tps=(n - 1) / (end - first) if n > 1 and end > first else 0))
+                         prompt_tokens=prompt_tokens, decode_tps=tps))
     del llama
     gc.collect()
     return load_s, rows

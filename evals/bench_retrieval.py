@@ -48,8 +48,9 @@ def main(argv=None) -> None:
         texts = [c.index_text for c in chunks]
 
         t0 = time.perf_counter()
-        emb._load().encode(texts, prompt_name="document", batch_size=asst.settings.embed_batch_size,
-                           normalize_embeddings=True, show_progress_bar=False)
+        raw = getattr(emb, "inner", emb)._load()  # the sentence-transformers model behind the query-vector cache
+        raw.encode(texts, prompt_name="document", batch_size=asst.settings.embed_batch_size,
+                   normalize_embeddings=True, show_progress_bar=False)
         raw_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import time
 from pathlib import Path
 
@@ -36,19 +37,24 @@ def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[di
             page.locator("#send").click()
             page.wait_for_function(f"() => document.querySelectorAll('#chatbot .message').length > {before + 1}",
                                    timeout=60_000)
-            evidence_s = None
+            evidence_s = useful_s = None
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 status = page.locator("#status").inner_text()
                 if evidence_s is None and page.locator("#evidence").inner_text().count("来源") > 0:
                     evidence_s = time.perf_counter() - t0
+                # the first useful answer: a cited answer in the bubble (the quoted draft, or the final answer)
+                bubble = page.locator("#chatbot .message").last.inner_text()
+                if useful_s is None and re.search(r"资料原文摘录|\[\d+\]", bubble):
+                    useful_s = time.perf_counter() - t0
                 if any(w in status for w in ("回答完成", "缓存", "没有找到", "❌")):
                     break
-                page.wait_for_timeout(250)
+                page.wait_for_timeout(100)
             total_s = time.perf_counter() - t0
             page.screenshot(path=str(out / f"chat-{i}.png"), full_page=True)
             rows.append({"question": q, "status": page.locator("#status").inner_text().strip(),
-                         "evidence_s": round(evidence_s or total_s, 2), "total_s": round(total_s, 2),
+                         "evidence_s": round(evidence_s or total_s, 2), "first_useful_s": round(useful_s or total_s, 2),
+                         "total_s": round(total_s, 2),
                          "answer": page.locator("#chatbot .message").last.inner_text()[:600]})
         context.close()
     return rows
@@ -75,10 +81,11 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default="/tmp/check-app")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one answer")
     ap.add_argument("--no-plan", action="store_true")
+    ap.add_argument("--questions", nargs="+", default=["到2027年中小企业上云率要达到多少？", "那规上工业中小企业呢？"])
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"chat": chat(args.url, out, ["到2027年中小企业上云率要达到多少？", "那规上工业中小企业呢？"], args.timeout)}
+    report = {"chat": chat(args.url, out, args.questions, args.timeout)}
     if not args.no_plan:
         report["plan"] = plan(args.url, out)
     print(json.dumps(report, ensure_ascii=False, indent=1))

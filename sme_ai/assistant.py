@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
 from sme_ai.config import Settings
 from sme_ai.errors import EmptyKnowledgeBaseError
 from sme_ai.index.knowledge_base import IngestStats, KnowledgeBase
-from sme_ai.types import Answer, Chunk, Delta, Draft, Evidence, Final, Hit, Progress, StreamEvent
+from sme_ai.types import Answer, Cached, Chunk, Delta, Draft, Evidence, Final, Hit, Progress, StreamEvent
 
 History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
 
@@ -165,8 +165,11 @@ class Assistant:
         assert final is not None
         return final
 
-    def stream(self, question: str, history: History | None = None) -> Iterator[StreamEvent]:
-        """Evidence first, then (with a model) the quoted Draft, then text deltas, then the final verified Answer."""
+    def stream(self, question: str, history: History | None = None, *,
+               reuse: Callable[[str, tuple[Hit, ...]], Answer | None] | None = None) -> Iterator[StreamEvent]:
+        """Evidence first, then (with a model) the quoted Draft, then text deltas, then the final verified Answer.
+        `reuse(standalone question, hits)`, called right after retrieval, may return an answer to give instead
+        (a front end's cache of near-duplicates): then the events end with `Cached(answer)` and nothing else runs."""
         from sme_ai.generate import answer as step
         from sme_ai.generate.compose import Composed, compose
         from sme_ai.generate.context import compact_context
@@ -184,6 +187,10 @@ class Assistant:
         hits = self._search(standalone)  # 4. retrieve, and show the evidence before any generation
         timings = {"retrieve_ms": clock()}
         yield Evidence(hits=tuple(hits), question=standalone)
+        found = reuse(standalone, tuple(hits)) if reuse else None
+        if found is not None:
+            yield Cached(found)
+            return
         end = dict(english=english, model=self.model_name, prompts_dir=s.prompts_dir)
         premise = check_premise(standalone, checkable_terms(standalone), [h.chunk for h in hits], self.kb,
                                 [d.get("title", "") for d in self.documents()])  # 5. what the question names

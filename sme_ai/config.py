@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     openai_model: str = ""
     openai_api_key: str = ""
     openai_timeout: float = 120.0
+    llm_nice: int = Field(10, ge=0, le=19, description="the app's in-process model generates at this nice level, so "
+                          "retrieval, quoted drafts and cached answers are served while it works (0: off)")
     llm_slots: int = Field(1, ge=1, le=64, description="generations the app runs at once: 1 for the in-process model; "
                            "a model server's parallel slots (llama-server --parallel N) behind the openai backend")
 

@@ -209,4 +209,12 @@ class Final:
     answer: Answer
 
 
-StreamEvent = Evidence | Draft | Delta | Final
+@dataclass(frozen=True)
+class Cached:
+    """A front end's answer cache answered instead (its evidence is `answer.hits`): the only event, or the one after
+    Evidence when a near-duplicate was found after retrieval."""
+
+    answer: Answer
+
+
+StreamEvent = Evidence | Draft | Delta | Final | Cached

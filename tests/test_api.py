@@ -164,14 +164,30 @@ def test_chat_streams_sse_chunks_and_the_citations_travel_on_the_final_chunk(cli
     assert "".join(e["choices"][0]["delta"].get("content", "") for e in again) == final["delta"]["answer"]
 
 
+def test_a_near_duplicate_question_is_answered_from_the_tenants_cache_after_retrieval(client, keys):
+    tenant = client.app.state.services.tenants.get("acme")
+    first = chat(client, keys["a_user"], "中小企业上云率目标是多少？").json()["choices"][0]["message"]
+    calls = tenant.assistant.llm.calls if hasattr(tenant.assistant.llm, "calls") else None
+    near = sse_events(chat(client, keys["a_user"], "请问2027年中小企业上云率要达到多少", stream=True))
+    assert near[-1]["choices"][0]["delta"]["answer"] == first["content"]
+    assert not any("draft" in e["choices"][0]["delta"] for e in near)  # stopped before the model: no draft either
+    if calls is not None:
+        assert tenant.assistant.llm.calls == calls
+    log = (tenant.folder / "api" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(log[-1])["cached"] is True and json.loads(log[-1])["question"] == "请问2027年中小企业上云率要达到多少"
+    other = chat(client, keys["a_user"], "2026年中小企业上云率要达到多少").json()["choices"][0]["message"]
+    assert json.loads((tenant.folder / "api" / "questions.jsonl").read_text(encoding="utf-8")
+                      .splitlines()[-1])["cached"] is False and other["content"] != first["content"]
+
+
 def test_the_message_history_becomes_the_follow_up_history(client, keys, monkeypatch):
     tenant = client.app.state.services.tenants.get("acme")
     seen = []
     original = tenant.assistant.stream
 
-    def spy(question, history=None):
+    def spy(question, history=None, **kwargs):
         seen.append((question, history))
-        return original(question, history)
+        return original(question, history, **kwargs)
 
     monkeypatch.setattr(tenant.assistant, "stream", spy)
     r = chat(client, keys["a_user"], "那数控化率呢？", history=[("2027年上云率目标是什么？", "超过40%[1]。")])
@@ -361,7 +377,7 @@ def test_one_tenants_documents_never_reach_another_tenant(settings, keys):
         b_log = (b_dir / "api" / "questions.jsonl").read_text(encoding="utf-8")
         assert b_log.count("\n") == 2 and not [leak for leak in leaks if leak in b_log]
         assert "secret.md" in (a_dir / "api" / "questions.jsonl").read_text(encoding="utf-8")
-        assert not any(leak in repr(list(tenants.get("beta")._cache.values())) for leak in leaks)
+        assert not any(leak in repr(list(tenants.get("beta")._cache._items.values())) for leak in leaks)
         # an admin key may manage another tenant's documents, by name
         r = c.get("/v1/documents", headers=auth(keys["b_admin"]), params={"model": "acme"})
         assert [d["source"] for d in r.json()["data"]] == ["secret.md"]

@@ -1,6 +1,7 @@
 """The app's handlers as plain functions, on fakes (hash embedder, in-memory store, scripted LLM): no server."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from sme_ai.app import chat, knowledge, render, training
 from sme_ai.app.answering import answer_once
-from sme_ai.app.cache import AnswerCache, cache_key
+from sme_ai.cache import AnswerCache, cache_key
 from sme_ai.app.context import build_app_context
 from sme_ai.app.gate import GenerationCancelled, GenerationGate, GenerationWaitTimeout, Ticket
 from sme_ai.app.pump import Waiting, pump
@@ -119,6 +120,8 @@ def test_a_near_duplicate_is_served_from_the_cache_after_retrieval_but_a_differe
     near = list(chat.ask(ctx, Session(), "2027年中小企业上云率要达到多少"))  # same evidence, 2027 in the answer
     assert "⚡" in near[-1].status and len(llm.calls) == calls and "40%" in near[-1].evidence
     assert ctx.cache.similar_hits == 1
+    logged = [json.loads(line) for line in ctx.log.questions_path.read_text(encoding="utf-8").splitlines()]
+    assert logged[-1]["question"] == "2027年中小企业上云率要达到多少" and logged[-1]["cached"] is True
     again = list(chat.ask(ctx, Session(), "2027年中小企业上云率要达到多少"))  # now by its exact key as well
     assert "⚡" in again[-1].status and ctx.cache.similar_hits == 1
     other = list(chat.ask(ctx, Session(), "2026年中小企业上云率要达到多少"))  # 2026: never the 2027 answer
@@ -531,3 +534,30 @@ def test_a_gate_with_slots_lets_that_many_generate_at_once_and_counts_the_rest_i
         assert got == [] and gate.position(c) == 2  # both generating requests are ahead of it
     t.join(3)
     assert got == ["c"] and gate.position(c) == 0 and not GenerationGate(slots=2).busy
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="per-thread nice is Linux's")
+def test_the_in_process_model_generates_at_a_lower_priority_and_the_thread_gets_its_own_back():
+    from sme_ai.app.gate import GatedLLM
+
+    class Recording:
+        name = "rec"
+
+        def stream(self, messages, **kwargs):
+            seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+            yield "x"
+
+    seen, out = [], {}
+
+    def request():  # a request thread, as the app's pump runs one per request
+        base = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        list(GatedLLM(lambda: Recording(), GenerationGate(), nice=5).stream([]))
+        out.update(base=base, after=os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+
+    t = threading.Thread(target=request)
+    t.start()
+    t.join(5)
+    assert seen == [min(19, out["base"] + 5)]
+    if os.geteuid() == 0:  # lowering niceness again needs the privilege
+        assert out["after"] == out["base"]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == out["base"]  # other threads untouched

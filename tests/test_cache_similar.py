@@ -1,10 +1,10 @@
-"""The answer cache's near-duplicate rules (sme_ai.app.similar): paraphrases share an answer, a question that differs
+"""The answer cache's near-duplicate rules (sme_ai.cache.similar): paraphrases share an answer, a question that differs
 in a year, number, name or its evidence never does."""
 
 import pytest
 
-from sme_ai.app.cache import AnswerCache
-from sme_ai.app.similar import core, same_question, shape
+from sme_ai.cache import AnswerCache
+from sme_ai.cache.similar import core, same_question, shape
 from sme_ai.types import Answer
 
 ANSWER = "到2027年，中小企业上云率超过40%[1]。"

@@ -17,7 +17,7 @@ from sme_ai.api.errors import InvalidRequestError, describe
 from sme_ai.api.schemas import AssistantMessage, ChatCompletion, ChatMessage, ChatRequest, Choice, ModelCard, ModelList
 from sme_ai.api.tenants import Tenant
 from sme_ai.errors import SmeAiError
-from sme_ai.types import Answer, Delta, Draft, Final
+from sme_ai.types import Answer, Cached, Delta, Draft, Final
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["chat"])
@@ -97,8 +97,8 @@ def sse(tenant: Tenant, key_id: str, question: str, history: History, *, model: 
                 elif isinstance(event, Delta) and event.text:
                     streamed += event.text
                     yield _chunk(cid, created, model, {"content": event.text})
-                elif isinstance(event, Final):
-                    answer = event.answer
+                elif isinstance(event, (Final, Cached)):  # Cached: a near-duplicate, found after retrieval
+                    answer, cached = event.answer, isinstance(event, Cached)
         extends = answer.text.startswith(streamed)
         final = {"content": answer.text[len(streamed):] if extends else "", "citations": citations(answer),
                  "refused": answer.refused, "answer": answer.text, "replaced": not extends}

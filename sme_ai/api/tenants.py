@@ -6,26 +6,18 @@ one tenant's reaches another's answers, citations, cache or log."""
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
 from sme_ai.api.keys import TENANT_NAME, check_tenant
 from sme_ai.assistant import Assistant
+from sme_ai.cache import AnswerCache, cache_key, shape
 from sme_ai.config import Settings
-from sme_ai.types import Answer, Final
-
-_NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")
-
-
-def _cacheable(answer: Answer) -> bool:
-    """Not an answer produced because the model failed: that one may differ next time."""
-    fallback = str(answer.meta.get("fallback") or "")
-    return not fallback or fallback == "extractive:unverifiable"
+from sme_ai.types import Answer, Cached, Final
 
 
 class Tenant:
@@ -33,8 +25,7 @@ class Tenant:
         self.name = name
         self.assistant = assistant
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, Answer] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache = AnswerCache(cache_size)
         self._log_lock = threading.Lock()
 
     @property
@@ -46,39 +37,38 @@ class Tenant:
 
     def write(self, fn, *args, **kwargs):
         result = fn(*args, **kwargs)
-        with self._cache_lock:
-            self._cache.clear()
+        self._cache.clear()
         return result
 
     # --- answers: the tenant's cache, then the Assistant's events ------------------------------
 
     def _key(self, question: str) -> str:
-        from sme_ai.text import normalize_text
-
-        return f"{self.assistant.kb.version}:{_NOISE.sub('', normalize_text(question).lower())}"
+        return cache_key(question, self.assistant.kb.version)
 
     def cached(self, question: str, history) -> Answer | None:
         if history or self.cache_size <= 0:
             return None
-        with self._cache_lock:
-            answer = self._cache.get(self._key(question))
-            if answer is not None:
-                self._cache.move_to_end(self._key(question))
-            return answer
-
-    def remember(self, question: str, history, answer: Answer) -> None:
-        if history or self.cache_size <= 0 or not _cacheable(answer):
-            return
-        with self._cache_lock:
-            self._cache[self._key(question)] = answer
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+        answer = self._cache.get(self._key(question))
+        return replace(answer, question=question) if answer is not None else None
 
     def stream(self, question: str, history=None) -> Iterator:
-        """The Assistant's events; the final answer is cached for a standalone question."""
-        for event in self.assistant.stream(question, history):
-            if isinstance(event, Final):
-                self.remember(question, history, event.answer)
+        """The Assistant's events; the final answer is cached for a standalone question, and a standalone question
+        that is a near-duplicate of a cached one (same evidence, same terms) gets that answer as `Cached` right
+        after its Evidence, before the model is asked."""
+        standalone = not history and self.cache_size > 0
+        key, asked = (self._key(question) if standalone else None), []
+
+        def reuse(searched: str, hits) -> Answer | None:  # right after retrieval, before the model
+            asked.append(shape(searched, [h.chunk.id for h in hits], self.assistant.kb.version))
+            found = self._cache.similar(asked[0])
+            if found is not None:
+                self._cache.put(key, found)
+                return replace(found, question=question)  # logged as this caller asked it
+            return None
+
+        for event in self.assistant.stream(question, history, reuse=reuse if standalone else None):
+            if isinstance(event, Final) and standalone:
+                self._cache.put(key, event.answer, asked[0] if asked else None)
             yield event
 
     def ask(self, question: str, history=None) -> tuple[Answer, bool]:
@@ -87,9 +77,9 @@ class Tenant:
         if answer is not None:
             return answer, True
         for event in self.stream(question, history):
-            if isinstance(event, Final):
-                answer = event.answer
-        return answer, False
+            if isinstance(event, (Final, Cached)):
+                answer, cached = event.answer, isinstance(event, Cached)
+        return answer, cached
 
     # --- the tenant's question log -------------------------------------------------------------
 

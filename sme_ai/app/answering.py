@@ -6,28 +6,22 @@ came from the cache (its evidence is `answer.hits`). Chat and the trainer batch 
 cache, the gate and the question log behave the same everywhere.
 
 The cache is asked twice: by the exact key before retrieval, and, for a standalone question, by its shape right after
-retrieval (a near-duplicate of a cached question: `sme_ai.app.similar`); a hit there stops the Assistant before it
-reaches the model.
+retrieval (a near-duplicate of a cached question: `sme_ai.cache.similar`), inside the Assistant's stream (`reuse`),
+so a hit ends it there and the model is never asked.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sme_ai.app.cache import cache_key
-from sme_ai.app.similar import shape
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.rwlock import read_first
-from sme_ai.types import Answer, Evidence, Final
+from sme_ai.cache import cache_key, shape
+from sme_ai.types import Answer, Cached, Final
 
 JOIN_TIMEOUT_S = 600
-
-
-@dataclass(frozen=True)
-class Cached:
-    answer: Answer
 
 
 @dataclass(frozen=True)
@@ -74,23 +68,25 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
             leader = answer is None and ctx.cache.begin(key) is None  # it failed: answer it ourselves
     cached = answer is not None
     events = None
+    asked = []  # the question's shape once retrieved (standalone questions only)
+
+    def reuse(standalone: str, hits) -> Answer | None:  # in the worker, right after retrieval, before the model
+        asked.append(shape(standalone, [h.chunk.id for h in hits], ctx.asst.kb.version))
+        return ctx.cache.similar(asked[0])
+
     try:
         if answer is None:
-            asked = None  # the question's shape once retrieved (standalone questions only)
-            events = pump(read_first(ctx.asst.stream(question, history), ctx.kb_lock), ctx.gate, tick=1.0)
+            stream = ctx.asst.stream(question, history, reuse=reuse if store else None)
+            events = pump(read_first(stream, ctx.kb_lock), ctx.gate, tick=1.0)
             for event in events:
-                if isinstance(event, Evidence) and store:
-                    asked = shape(event.question, [h.chunk.id for h in event.hits], ctx.asst.kb.version)
-                    answer = ctx.cache.similar(asked)
-                    if answer is not None:  # a near-duplicate was answered: stop before the model
-                        cached = True
-                        if leader:
-                            ctx.cache.put(key, answer)
-                        break
-                if isinstance(event, Final):
+                if isinstance(event, Cached):  # a near-duplicate was answered: the model was never asked
+                    answer, cached = event.answer, True
+                    if leader:
+                        ctx.cache.put(key, answer)
+                elif isinstance(event, Final):
                     answer = event.answer
                     if leader:
-                        ctx.cache.put(key, answer, asked)
+                        ctx.cache.put(key, answer, asked[0] if asked else None)
                 else:
                     yield event
     finally:
@@ -100,6 +96,8 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
             ctx.cache.end(key)
     if answer is None:
         return
+    if cached:  # the cached answer, as the answer to this asker's own words (the log shows what they asked)
+        answer = replace(answer, question=question)
     if log:
         ctx.log.question(session_id, answer, cached=cached, ms=(time.perf_counter() - t0) * 1000)
     if cached:

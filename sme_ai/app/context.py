@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from sme_ai.app.cache import AnswerCache
 from sme_ai.app.gate import GatedLLM, GenerationGate
 from sme_ai.app.guard import TokenGuard
 from sme_ai.app.logbook import Logbook
 from sme_ai.app.rwlock import ReadWriteLock
 from sme_ai.assistant import Assistant
+from sme_ai.cache import AnswerCache
 from sme_ai.config import Settings
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,8 @@ def build_app_context(settings: Settings | None = None, *, embedder=None, llm=No
     elif settings.llm_backend == "extractive":
         gated = None
     else:
-        gated = GatedLLM(lambda: Assistant.load_llm(settings), gate, name=settings.llm_model)
+        nice = settings.llm_nice if settings.llm_backend in ("llama-cpp", "transformers") else 0  # in this process
+        gated = GatedLLM(lambda: Assistant.load_llm(settings), gate, name=settings.llm_model, nice=nice)
     asst = Assistant(settings, embedder=embedder, llm=gated)
     return AppContext(asst=asst, cache=AnswerCache(settings.cache_size), gate=gate, kb_lock=ReadWriteLock(),
                       log=Logbook(settings.app_folder, max_bytes=int(settings.log_max_mb * 1024 * 1024)),

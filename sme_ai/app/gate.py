@@ -12,6 +12,7 @@ handler can show "n requests ahead of you" while its worker waits.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -126,18 +127,41 @@ class GenerationGate:
             return len(self._holders) >= self.slots
 
 
+@contextmanager
+def _lower_priority(nice: int) -> Iterator[None]:
+    """This thread (and threads it starts) at `nice` more than now while inside; restored after where allowed."""
+    tid = threading.get_native_id()
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, tid)
+        if nice > 0:
+            os.setpriority(os.PRIO_PROCESS, tid, min(19, before + nice))
+    except (AttributeError, OSError):  # not Linux, or not allowed: generate at the usual priority
+        nice = 0
+    try:
+        yield
+    finally:
+        if nice > 0:
+            try:
+                os.setpriority(os.PRIO_PROCESS, tid, before)
+            except OSError:  # lowering niceness needs CAP_SYS_NICE: the thread stays nicer, which is harmless
+                pass
+
+
 class GatedLLM:
     """An LLM whose `stream` holds the gate from the first token until the generator is exhausted or closed.
 
     `load` builds the real model on first use, so building the app stays cheap; `name` never loads it.
     """
 
-    def __init__(self, load: Callable[[], object], gate: GenerationGate, name: str = ""):
+    def __init__(self, load: Callable[[], object], gate: GenerationGate, name: str = "", nice: int = 0):
+        """`nice`: an in-process model generates at this nice level (Linux: per thread, inherited by the threads the
+        model starts), so on a small box retrieval, quoted drafts and cached answers are served while it works."""
         self._load = load
         self._llm = None
         self._load_lock = threading.Lock()
         self.gate = gate
         self.name = name
+        self.nice = nice
 
     @property
     def inner(self):
@@ -148,7 +172,7 @@ class GatedLLM:
             return self._llm
 
     def stream(self, messages, **kwargs) -> Iterator[str]:
-        with self.gate.hold():
+        with self.gate.hold(), _lower_priority(self.nice):
             yield from self.inner.stream(messages, **kwargs)
 
     def __getattr__(self, attr):  # count_tokens and friends

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sme_ai.app.cache import cache_key
+from sme_ai.cache import cache_key
 
 
 FIELD_CHARS = 2000  # of a question or an answer, this much is stored

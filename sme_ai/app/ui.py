@@ -196,7 +196,8 @@ def _training_tab(ctx, session):
     locked = ctx.settings.heavy_actions_locked
     token = token_box(ctx, "train-token")
     gr.Markdown("### 批量问答\n上传问题清单（txt 每行一题；csv/xlsx 需有“问题”或 question 列；jsonl 每行含 question），"
-                "下载带引用的回答。" + ("批量问答需要管理员口令（请先输入口令再选择文件）。" if locked else ""))
+                "下载带引用的回答。课前先跑一遍本次培训的问题清单，答案即进入缓存：学员课上问到相同或相近的问题时即时回答。"
+                + ("批量问答需要管理员口令（请先输入口令再选择文件）。" if locked else ""))
     with gr.Row():
         qfile = gr.File(label="问题清单", file_types=list(QUESTION_LIST_TYPES), elem_id="batch-file")
         with gr.Column():

@@ -5,7 +5,7 @@ entries unreachable (and they age out of the LRU). Single flight: while one requ
 question, others asking the same question wait for it instead of queueing the same generation again.
 
 A second, semantic lookup (`similar`) runs after retrieval, when the exact key missed: a near-duplicate of a cached
-question with the same evidence and the same checkable terms gets that answer (rules in `sme_ai.app.similar`).
+question with the same evidence and the same checkable terms gets that answer (rules in `sme_ai.cache.similar`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 import threading
 from collections import OrderedDict
 
-from sme_ai.app.similar import Shape, same_question
+from sme_ai.cache.similar import Shape, same_question
 from sme_ai.types import Answer
 
 _NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")

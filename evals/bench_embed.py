@@ -1,0 +1,108 @@
+"""Query embedding, side by side in one run (a script, not a test): the product's EmbeddingGemma as loaded today, the
+same weights with int8 dynamic quantisation of the linear layers (torch, no export step), and the query-vector cache.
+Per variant: single-query latency p50/p95 on the dev questions, cosine agreement with today's query vectors, and
+dense and hybrid hit@1/hit@5 against the same index (documents stay as indexed: only queries change).
+
+    .venv/bin/python -m evals.bench_embed --data-dir KB [--out report.md]
+
+ONNX Runtime through sentence-transformers' `backend="onnx"` needs optimum-onnx, whose releases pin
+transformers < 4.58 (this project runs 5.x), so it cannot be installed beside the product; see the report note.
+Run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _p(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+class _Variant:
+    """An Embedder whose queries come from `model` (a sentence-transformers model), documents from `base`."""
+
+    def __init__(self, base, model, name):
+        self.base, self.model, self.name, self.dim = base, model, base.name, base.dim
+        self.label = name
+
+    def embed(self, texts, kind):
+        if kind != "query":
+            return self.base.embed(texts, kind)
+        vecs = self.model.encode(list(texts), prompt_name="query", normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False)
+        vecs = np.asarray(vecs, dtype=np.float32)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+def main(argv=None) -> None:
+    import torch
+
+    from sme_ai.assistant import Assistant
+    from sme_ai.config import Settings
+    from sme_ai.eval.dataset import load_items
+    from sme_ai.eval.runner import evaluate_retrieval
+    from sme_ai.text import normalize_text
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", type=Path, required=True)
+    ap.add_argument("--out", type=Path)
+    a = ap.parse_args(argv)
+    settings = Settings(data_dir=a.data_dir, llm_backend="extractive", query_cache_size=0)
+    items = load_items(ROOT / "evals" / "dev.jsonl")
+    questions = [normalize_text(it.question) for it in items]
+    base = Assistant(settings).embedder.inner  # the SentenceTransformerEmbedder itself, no cache
+    st = base._load()
+    st.encode(["预热"], prompt_name="query")
+    int8 = torch.ao.quantization.quantize_dynamic(copy.deepcopy(st).float(), {torch.nn.Linear}, dtype=torch.qint8)
+    variants = [("today (" + str(next(st.parameters()).dtype).replace("torch.", "") + ")", st),
+                ("int8 dynamic (torch)", int8)]
+    reference = base.embed(questions, "query")
+    lines = [f"# Query embedding — {base.name}, {len(items)} dev questions, {time.strftime('%Y-%m-%d %H:%M')}", "",
+             "| variant | query p50 / p95 ms | cosine to today mean / min | dense hit@1 / hit@5 | "
+             "hybrid hit@1 / hit@5 | hybrid search p50 ms |", "|---|---|---|---|---|---|"]
+    for label, model in variants:
+        v = _Variant(base, model, label)
+        v.embed(["预热"], "query")
+        lat = []
+        for q in questions:
+            t0 = time.perf_counter()
+            v.embed([q], "query")
+            lat.append((time.perf_counter() - t0) * 1000)
+        vecs = v.embed(questions, "query")
+        cos = np.sum(vecs * reference, axis=1)
+        r = evaluate_retrieval(Assistant(settings, embedder=v), items)
+        d, h = r["dense"]["overall"], r["hybrid"]["overall"]
+        line = (f"| {label} | {statistics.median(lat):.0f} / {_p(lat, .95):.0f} | {cos.mean():.4f} / {cos.min():.4f} "
+                f"| {d['hit@1']:.3f} / {d['hit@5']:.3f} | {h['hit@1']:.3f} / {h['hit@5']:.3f} "
+                f"| {r['hybrid']['latency_ms']['p50']:.0f} |")
+        lines.append(line)
+        print(line, flush=True)
+    cached = Assistant(Settings(data_dir=a.data_dir, llm_backend="extractive"))  # the product: cache on
+    cached.search("预热")
+    miss, hit = [], []
+    for q in questions[:40]:
+        for out in (miss, hit):  # first the vector is computed, then it comes from the cache
+            t0 = time.perf_counter()
+            cached.search(q)
+            out.append((time.perf_counter() - t0) * 1000)
+    lines += ["", f"- query-vector cache (the product's default): hybrid search p50 {statistics.median(miss):.0f} ms "
+              f"for a new query, {statistics.median(hit):.0f} ms for a repeated one (BM25, Chroma and fusion still "
+              "run)."]
+    report = "\n".join(lines)
+    print(report)
+    if a.out:
+        a.out.write_text(report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
