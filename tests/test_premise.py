@@ -124,6 +124,20 @@ def test_a_number_bound_to_another_subject_is_dropped():
     assert v.text == "" and v.dropped_sentences == 1
 
 
+def test_a_document_number_glued_to_another_documents_figure_is_dropped():
+    # seen with the 1.5B in the app: the 100亿元 is 财建〔2021〕2号's, 239号 is only named in the passage's intro
+    source = ("除了《中小企业数字化赋能专项行动方案（2025—2027年）》（工信部联企业〔2024〕239号）这份顶层文件外，还有几类"
+              "相关政策。专精特新企业另有财政支持。财建〔2021〕2号文件明确，“十四五”期间中央财政累计安排100亿元以上奖补资金，"
+              "重点支持1000余家国家级专精特新“小巨人”企业。")
+    passages = [_passage(1, source)]
+    glued = verify_answer("工信部联企业〔2024〕239号文件明确，中央财政累计安排100亿元以上奖补资金[1]。", passages)
+    assert glued.text == "" and glued.misbound_numbers
+    right = verify_answer("财建〔2021〕2号文件明确，中央财政累计安排100亿元以上奖补资金[1]。", passages)
+    assert right.text.startswith("财建〔2021〕2号")
+    named = verify_answer("行动方案的文号是工信部联企业〔2024〕239号[1]。", passages)  # no figure to attach: kept
+    assert named.text.startswith("行动方案的文号")
+
+
 def test_a_list_item_merged_in_from_another_sentence_is_dropped():
     source = ("方案在研究制定时还会同了国家数据局。方案由工业和信息化部、财政部、中国人民银行、国家金融监督管理总局"
               "四个部门联合印发。")

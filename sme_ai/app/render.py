@@ -61,7 +61,7 @@ def answer_markdown(answer: Answer, *, cached: bool = False) -> str:
     if answer.citations:
         parts.append("**引用来源**（点击展开）\n\n" + "\n".join(citation_block(c) for c in answer.citations))
     if cached:
-        parts.append("<small>⚡ 相同问题已回答过，来自缓存</small>")
+        parts.append("<small>⚡ 相同或相近的问题已回答过，来自缓存</small>")
     return "\n\n".join(parts)
 
 

@@ -11,6 +11,8 @@ cites:
   the plan was issued by four departments and 国家数据局 is named elsewhere);
 - polarity agrees: a sentence drawn from a source sentence that warns or negates ("避免一开始就采购大而全的软件")
   must warn or negate too.
+- a 文号 is attached to the figures of its own document: in a sentence with figures, the 文号 and a figure stand in
+  one source sentence (no "239号文件明确…100亿元" when the 100亿元 is 财建〔2021〕2号's).
 
 What was repaired is counted; an answer left empty falls back to the extractive answer (in `compose`).
 """
@@ -128,6 +130,23 @@ def number_bound(number: str, sentence: str, source: str) -> bool:
     return any(support_share(words, h) >= BINDING and all(w in h for w in elsewhere) for h in holders)
 
 
+_YEARISH = re.compile(r"^(?:19|20)\d{2}年?$")
+
+
+def docnumber_bound(sentence: str, source: str) -> bool:
+    """A 文号 in a sentence that states figures is the document that states them: the 文号 and at least one of the
+    figures stand in one source sentence (or the one before it). "工信部联企业〔2024〕239号文件明确，中央财政安排100亿元"
+    fails when the 100亿元 belongs to 财建〔2021〕2号 and 239号 is named elsewhere in the passage or in another one."""
+    numbers = numbers_in(_MARKERS.sub("", sentence))
+    docs = [n for n in numbers if n.startswith("〔")]
+    figures = [n for n in numbers if not n.startswith("〔") and not _YEARISH.match(n)]
+    if not docs or not figures:
+        return True
+    parts = split_sentences(source)
+    windows = [_canon(" ".join(parts[max(0, i - 1): i + 1])) for i in range(len(parts))]
+    return all(any(is_supported(d, w) and any(is_supported(f, w) for f in figures) for w in windows) for d in docs)
+
+
 def _stands(grams: set[str], text: str) -> bool:
     return not grams or sum(g in text for g in grams) >= ITEM * len(grams)
 
@@ -185,7 +204,7 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
             return "binding"
         if not polarity_agrees(sentence, source):
             return "polarity"
-        if not enumeration_bound(sentence, source):
+        if not enumeration_bound(sentence, source) or not docnumber_bound(sentence, source):
             return "binding"
         return ""
 
