@@ -14,10 +14,10 @@ import re
 import threading
 from collections import OrderedDict
 
-from sme_ai.cache.similar import Shape, same_question
+from sme_ai.cache.similar import PUNCTUATION, Shape, same_question
 from sme_ai.types import Answer
 
-_NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～-]+")
+_NOISE = re.compile(f"[{PUNCTUATION}-]+")
 
 
 def cache_key(question: str, kb_version: int) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from sme_ai.question import Terms, checkable_terms
 from sme_ai.text import bigrams, normalize_text
@@ -29,18 +30,27 @@ _ASKING = re.compile(
     r"是多少|是什么|有哪些|有什么|有多少|是哪些|是哪个|多少|什么|哪些|哪个|怎么样|怎么|如何|"
     r"需要达到|应当达到|应达到|要达到|达到|目标|要求|指标|吗|呢|呀|啊|吧|的|了|是|要|有")
 _YEARS = re.compile(r"(?:到|至)?(?:19|20)\d{2}\s*年?(?:底|末|前)?")
-_NOISE = re.compile(r"[\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～—–-]+")
+PUNCTUATION = r"\s\u3000?？!！。.,，、;；:：\"'“”‘’()（）《》<>【】\[\]…~～"  # the exact cache key drops these too
+_NOISE = re.compile(f"[{PUNCTUATION}—–-]+")
 _FIELDS = ("years", "doc_numbers", "titles", "names", "amounts", "places", "numbers")
 
 
 @dataclass(frozen=True)
 class Shape:
-    """What a question's cache entry is compared on."""
+    """What a question's cache entry is compared on; the core and the terms are worked out only when an entry with
+    the same evidence is there to compare with (most questions meet none)."""
 
     version: int
     passages: frozenset[str]  # chunk ids of the top retrieved passages
-    core: str
-    terms: Terms
+    question: str  # normalised
+
+    @cached_property
+    def core(self) -> str:
+        return core(self.question)
+
+    @cached_property
+    def terms(self) -> Terms:
+        return checkable_terms(self.question)
 
 
 def core(question: str) -> str:
@@ -49,8 +59,7 @@ def core(question: str) -> str:
 
 
 def shape(question: str, chunk_ids: list[str], version: int) -> Shape:
-    q = normalize_text(question)
-    return Shape(version, frozenset(chunk_ids[:TOP_PASSAGES]), core(q), checkable_terms(q))
+    return Shape(version, frozenset(chunk_ids[:TOP_PASSAGES]), normalize_text(question))
 
 
 def _same_core(a: str, b: str) -> bool:

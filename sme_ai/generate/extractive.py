@@ -60,7 +60,8 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
             break
-        if n not in {m for m, _ in chosen} and len({m for m, _ in chosen}) >= MAX_SOURCES:
+        sources = {m for m, _ in chosen}
+        if n not in sources and len(sources) >= MAX_SOURCES:
             continue
         if not _is_near_duplicate(sentence, [c for _, c in chosen]):
             chosen.append((n, sentence))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sme_ai.generate.context import Passage
 from sme_ai.text import bigrams, split_sentences, tokenize
@@ -110,6 +111,19 @@ def support_share(words: list[str], source: str) -> float:
     return sum(w in source for w in words) / len(words) if words else 1.0
 
 
+@lru_cache(maxsize=64)
+def _sentences(source: str) -> tuple[str, ...]:
+    """A passage's sentences, split once: every check of every answer sentence against it asks again."""
+    return tuple(split_sentences(source))
+
+
+@lru_cache(maxsize=64)
+def _with_previous(source: str) -> tuple[str, ...]:
+    """Each sentence with the one before it (a subject is often named there)."""
+    parts = _sentences(source)
+    return tuple(" ".join(parts[max(0, i - 1): i + 1]) for i in range(len(parts)))
+
+
 def _clause_of(number: str, sentence: str) -> str:
     plain = _MARKERS.sub("", sentence)
     return next((c for c in _CLAUSE.findall(plain) if number in _canon(c)), plain)
@@ -122,8 +136,8 @@ def number_bound(number: str, sentence: str, source: str) -> bool:
     words = content_words(_clause_of(number, sentence))
     if not words:
         return True
-    parts = split_sentences(source)
-    holders = [" ".join(parts[max(0, i - 1): i + 1]) for i, p in enumerate(parts) if is_supported(number, _canon(p))]
+    parts = _sentences(source)
+    holders = [w for w, p in zip(_with_previous(source), parts) if is_supported(number, _canon(p))]
     if not holders:
         return True
     elsewhere = [w for w in words if w in source]
@@ -142,8 +156,7 @@ def docnumber_bound(sentence: str, source: str) -> bool:
     figures = [n for n in numbers if not n.startswith("〔") and not _YEARISH.match(n)]
     if not docs or not figures:
         return True
-    parts = split_sentences(source)
-    windows = [_canon(" ".join(parts[max(0, i - 1): i + 1])) for i in range(len(parts))]
+    windows = [_canon(w) for w in _with_previous(source)]
     return all(any(is_supported(d, w) and any(is_supported(f, w) for f in figures) for w in windows) for d in docs)
 
 
@@ -154,7 +167,7 @@ def _stands(grams: set[str], text: str) -> bool:
 def enumeration_bound(sentence: str, source: str) -> bool:
     """A list in the answer ("工信部、财政部、人民银行以及国家数据局") comes from one list in the source: every item
     stands in the one source sentence that holds most of them (no item merged in from another sentence)."""
-    parts = split_sentences(source)
+    parts = _sentences(source)
     for clause in _CLAUSE.findall(_MARKERS.sub("", sentence)):
         if clause.count("、") < 2:
             continue
@@ -170,7 +183,7 @@ def enumeration_bound(sentence: str, source: str) -> bool:
 def polarity_agrees(sentence: str, source: str) -> bool:
     """Each clause of the answer negates or warns exactly when the source clause it draws on (the one sharing most
     of its words, at least two) does."""
-    source_clauses = [c for part in split_sentences(source) for c in _CLAUSE.findall(part)]
+    source_clauses = [c for part in _sentences(source) for c in _CLAUSE.findall(part)]
     for clause in _CLAUSE.findall(_MARKERS.sub("", sentence)):
         words = content_words(clause)
         if len(words) < 2:
