@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from itertools import zip_longest
 from pathlib import Path
 
@@ -35,6 +36,7 @@ def run(data_dir: Path, model: str, out: Path, dataset: Path) -> None:
     with out.open("a", encoding="utf-8") as f:
         for i, item in enumerate(todo, 1):
             row = score_answer(item, asst.ask(item.question, [(q, "") for q in item.history]))
+            row["finished_at"] = round(time.time(), 1)  # to tell which rows shared the CPU with other work
             f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
             f.flush()
             print(f"{i}/{len(todo)} {item.id}", flush=True)

@@ -17,12 +17,9 @@ import statistics
 import time
 from pathlib import Path
 
+from sme_ai.eval.stats import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _p(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def _first_token(llama, messages, max_tokens, reset: bool):
@@ -90,15 +87,15 @@ def main(argv=None) -> None:
 
     print(f"model {args.model} · load {load_s:.1f}s · {len(questions)} questions · n_threads {s.n_threads}\n")
     print("| measure | p50 ms | p95 ms |\n|---|---|---|")
-    print(f"| sme-ai evidence (retrieval) | {statistics.median(evidence):.0f} | {_p(evidence, .95):.0f} |")
-    print(f"| sme-ai first token | {statistics.median(first):.0f} | {_p(first, .95):.0f} |")
-    print(f"| sme-ai total (incl. verification) | {statistics.median(total):.0f} | {_p(total, .95):.0f} |")
+    print(f"| sme-ai evidence (retrieval) | {statistics.median(evidence):.0f} | {percentile(evidence, .95):.0f} |")
+    print(f"| sme-ai first token | {statistics.median(first):.0f} | {percentile(first, .95):.0f} |")
+    print(f"| sme-ai total (incl. verification) | {statistics.median(total):.0f} | {percentile(total, .95):.0f} |")
     rf = [r[0] for r in raw_warm]
     rt = [r[1] for r in raw_warm]
-    print(f"| raw llama.cpp first token, same prompts | {statistics.median(rf):.0f} | {_p(rf, .95):.0f} |")
-    print(f"| raw llama.cpp total, same prompts | {statistics.median(rt):.0f} | {_p(rt, .95):.0f} |")
-    print(f"| raw first token, prefix cache reset each time | {statistics.median(raw_cold):.0f} | {_p(raw_cold, .95):.0f} |")
-    print(f"| raw first token, whole chunks instead of compact context | {statistics.median(full_warm):.0f} | {_p(full_warm, .95):.0f} |")
+    print(f"| raw llama.cpp first token, same prompts | {statistics.median(rf):.0f} | {percentile(rf, .95):.0f} |")
+    print(f"| raw llama.cpp total, same prompts | {statistics.median(rt):.0f} | {percentile(rt, .95):.0f} |")
+    print(f"| raw first token, prefix cache reset each time | {statistics.median(raw_cold):.0f} | {percentile(raw_cold, .95):.0f} |")
+    print(f"| raw first token, whole chunks instead of compact context | {statistics.median(full_warm):.0f} | {percentile(full_warm, .95):.0f} |")
     print(f"\npipeline/raw first-token ratio (p50): {statistics.median(first) / statistics.median(rf):.2f}")
     print(f"pipeline/raw total ratio (p50): {statistics.median(total) / statistics.median(rt):.2f}")
     tc = [tokens(m) for m in prompts_compact]

@@ -22,6 +22,8 @@ import statistics
 import time
 from pathlib import Path
 
+from sme_ai.eval.stats import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 BASE = dict(n_threads=2, n_threads_batch=2, n_batch=512, n_ubatch=512, flash_attn=False)
 LEVERS = [  # (label, Llama keyword overrides, context_chars, reset before each question, weights)
@@ -36,11 +38,6 @@ LEVERS = [  # (label, Llama keyword overrides, context_chars, reset before each 
     ("Q4_0 + flash attention", {"flash_attn": True}, 600, False, "q4_0"),
     ("the 0.5B model (same prompts)", {}, 600, False, "0.5b"),
 ]
-
-
-def _p(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
 def requantise(src: Path, dst: Path, ftype: str = "Q4_0") -> Path:
@@ -146,7 +143,7 @@ def main(argv=None) -> None:
         facts = sum(bool(it.facts) and all(it.fact_matches(t)) for it, t in zip(items, texts))
         f, t = [r["first_ms"] for r in rows], [r["total_ms"] for r in rows]
         line = (f"| {label} | {statistics.median(r['prompt_tokens'] for r in rows):.0f} | "
-                f"{statistics.median(f):.0f} / {_p(f, .95):.0f} | {statistics.median(t):.0f} / {_p(t, .95):.0f} | "
+                f"{statistics.median(f):.0f} / {percentile(f, .95):.0f} | {statistics.median(t):.0f} / {percentile(t, .95):.0f} | "
                 f"{statistics.median(r['decode_tps'] for r in rows):.1f} | {same}/{len(rows)} | {facts}/{len(rows)} | "
                 f"{load_s:.1f} |")
         lines.append(line)

@@ -28,7 +28,10 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from math import nan
 from pathlib import Path
+
+from sme_ai.eval.stats import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,11 +85,6 @@ def question_pool(path: Path, n: int = 30) -> list[str]:
             if row.get("answerable", True) and not has_follow_up_word(q) and q not in out:
                 out.append(q)
     return out[:n]
-
-
-def _pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
 
 
 def _cpu_seconds(pid: int | None = None) -> float:
@@ -168,13 +166,13 @@ def run_level(server, n: int, mix: Mix, *, duration: float, drain: float, think:
     lat = [r.latency for r in ok]
     useful = [r.first_useful if r.first_useful is not None else r.latency for r in ok]
     return {"users": n, "requests": len(records), "ok": len(ok), "errors": len(records) - len(ok),
-            "p50": _pct(lat, 50), "p95": _pct(lat, 95), "max": max(lat, default=float("nan")),
-            "useful_p50": _pct(useful, 50), "useful_p95": _pct(useful, 95),
+            "p50": percentile(lat, 0.5, nan), "p95": percentile(lat, 0.95, nan), "max": max(lat, default=float("nan")),
+            "useful_p50": percentile(useful, 0.5, nan), "useful_p95": percentile(useful, 0.95, nan),
             "fresh_asked": sum(r.fresh for r in records),
             "generated_per_min": 60 * sum(not r.cached for r in ok) / max(elapsed, 1e-9),
             "cache_hit": sum(r.cached for r in ok) / max(len(ok), 1), "refused": sum(r.refused for r in ok),
-            "p50_cached": _pct([r.latency for r in ok if r.cached], 50),
-            "p50_generated": _pct([r.latency for r in ok if not r.cached], 50),
+            "p50_cached": percentile([r.latency for r in ok if r.cached], 0.5, nan),
+            "p50_generated": percentile([r.latency for r in ok if not r.cached], 0.5, nan),
             "rss_peak_mb": max(rss) / 2**20, "wall_s": elapsed,
             "server_cpu_pct": 100 * server_cpu / elapsed, "client_cpu_pct": 100 * client_cpu / elapsed,
             "server_cpu_ms_per_req": 1000 * server_cpu / max(len(records), 1),

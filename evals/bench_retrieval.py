@@ -13,12 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from sme_ai.eval.stats import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
 def main(argv=None) -> None:
@@ -69,7 +66,7 @@ def main(argv=None) -> None:
                     t0 = time.perf_counter()
                     asst.search(q, mode=mode)
                     lat.append((time.perf_counter() - t0) * 1000)
-            rows.append((mode, statistics.median(lat), _pct(lat, 95), len(lat)))
+            rows.append((mode, statistics.median(lat), percentile(lat, 0.95), len(lat)))
 
     n = len(texts)
     print(f"corpus: {args.corpus} · {stats.chunks_embedded} chunks embedded (of {n}) · embedder load {load_s:.1f}s\n")

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(16, ge=1)
     embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")
+    embedder_query_quantize: Literal["none", "int8"] = Field("none", description=(
+        "queries through an int8 copy of the embedder's linear layers (CPU; documents keep full precision)"))
 
     # vector store: embedded Chroma under data_dir, a Chroma server, or in memory (tests)
     vector_store: Literal["chroma", "chroma-http", "memory"] = "chroma"

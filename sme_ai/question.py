@@ -27,6 +27,26 @@ def check_question(question: str, limit: int) -> str:
     return q
 
 
+# words of a question that repeats what someone said ("听说…", "网上说…是真的吗"): the listed rumours (误传) of the
+# corpus are evidence for it; for any other question they are noise
+HEARSAY = re.compile(r"听说|据说|听人说|网上|网传|有人说|有文章|文章说|同行说|咨询公司|说是|传言|是真的|是不是真的|应该是|是不是")
+
+
+def is_hearsay(question: str) -> bool:
+    return bool(HEARSAY.search(question))
+
+
+# where a question that asks two things divides: "？", "；", and "，那…" / "，另外…" (not "那些", "那个")
+_PARTS = re.compile(r"[？?；;]|[，,]\s*(?=那(?!些|个|么)|另外|还有|以及)")
+
+
+def sub_questions(question: str) -> list[str]:
+    """The parts of a question that asks two things ("长治是第几批试点城市？长治的专项资金是怎么分配的？", "…要达到一定
+    比例，那“二级”对应多少分？"); one part for a question that asks one."""
+    parts = [p for p in _PARTS.split(question) if len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", p)) >= 4]
+    return parts if len(parts) >= 2 else [question]
+
+
 def has_follow_up_word(question: str) -> bool:
     return bool(FOLLOW_UP.search(question))
 

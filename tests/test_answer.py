@@ -278,3 +278,62 @@ def test_an_answer_that_also_says_what_the_sources_leave_out_is_not_a_refusal(fa
     a = asst.ask("上云率目标是多少，有多少补贴？")
     assert not a.refused and "40%" in a.text and "未提及" in a.text
     assert _assistant(fake_settings, "资料中未提及。", kb_dir).ask("上云率目标是多少？").refused
+
+
+def _hit(i: int, text: str, section: str = "", title: str = "优质中小企业梯度培育"):
+    from sme_ai.types import Chunk, Hit
+
+    return Hit(chunk=Chunk(id=f"c{i}", doc_id="d", source="tier.md", title=title, text=text, section=section),
+               score=1.0 - i / 10)
+
+
+def test_a_listed_rumour_is_evidence_only_for_a_question_that_repeats_hearsay():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    hits = [_hit(0, "“小巨人”企业可获中央财政奖补，分三批支持。误传：有文章称“小巨人中央财政最高1亿元奖补”，此说不实，"
+                    "与官方认定标准不符。", "专精特新“小巨人”企业的中央财政支持")]
+    plain = compact_context("小巨人企业怎么获得支持，分几批？", hits)
+    assert "误传" not in "".join(plain[0].sentences)
+    assert "误传" not in extractive_answer("小巨人企业怎么获得支持，分几批？", plain)
+    heard = compact_context("听说小巨人中央财政最高1亿元奖补，是真的吗？", hits)
+    assert any("此说不实" in s for s in heard[0].sentences)
+    # no hearsay words, but it asks about what the rumour claims: the correction is the evidence
+    asks = compact_context("小巨人中央财政最高能拿多少奖补？", hits)
+    assert any("此说不实" in s for s in asks[0].sentences)
+
+
+def test_a_question_about_one_tier_is_not_answered_with_another_tiers_conditions():
+    from sme_ai.generate.context import compact_context, other_tier, tiers
+    from sme_ai.generate.extractive import extractive_answer
+
+    assert tiers("能不能去申报省级专精特新？") == {"专精特新中小企业"}
+    assert tiers("专精特新“小巨人”企业") == {"小巨人"}
+    hits = [_hit(0, "不足5000万元的，近2年新增股权融资须不低于8000万元，且研发费用总额不低于3000万元。",
+                 "专精特新“小巨人”企业：特色化与创新能力条件"),
+            _hit(1, "上年度研发费用不低于100万元，且占营业收入的比重不低于3%。评价得分达到60分以上。",
+                 "专精特新中小企业：四项认定条件")]
+    question = "我们年营收3000万，研发一年投120万，能不能去申报省级专精特新？"
+    passages = compact_context(question, hits)
+    answer = extractive_answer(question, passages)
+    assert "100万元" in answer and "8000万元" not in answer
+    # a sentence naming both tiers, or none, stays; a question naming no tier keeps everything
+    assert not other_tier({"专精特新中小企业"}, "专精特新中小企业和“小巨人”企业的数量")
+    assert not other_tier(set(), "“小巨人”研发费用总额不低于3000万元")
+    assert len(compact_context("研发费用要求是多少？", hits)) == 2
+
+
+def test_a_question_in_two_parts_gets_a_sentence_for_each_part():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+    from sme_ai.question import sub_questions
+
+    q = "首批试点要求规上企业二级以上比例要达到一定比例，那“二级”在评测指标里对应多少分？"
+    assert sub_questions(q) == ["首批试点要求规上企业二级以上比例要达到一定比例", "那“二级”在评测指标里对应多少分"]
+    assert sub_questions("那些场景算二级？") == ["那些场景算二级？"]
+    hits = [_hit(0, "首批试点要求试点期满时规上企业二级以上比例不低于90%。首批试点要求规下企业二级以上比例明显提升。"
+                    "首批试点城市要求规上企业数字化改造覆盖率高。首批试点期为两年。", "城市试点的考核目标"),
+            _hit(1, "总分40分至60分为二级。", "评测指标的定级规则")]
+    answer = extractive_answer(q, compact_context(q, hits))
+    assert "90%" in answer and "40分至60分为二级[2]" in answer
+

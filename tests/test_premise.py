@@ -160,3 +160,12 @@ def test_prompt_syntax_and_markdown_never_reach_the_owner():
     out = clean_model_text("根据<资料>中的信息，**资金支持**：到2027年上云率超过40%[1]。\n- 资料显示：数控化率75%[1]。", [])
     assert "<资料>" not in out and "**" not in out and not out.startswith("根据")
     assert "40%[1]" in out and "75%[1]" in out
+
+
+def test_what_the_prompt_tags_leave_behind_and_bare_list_lead_ins_are_tidied_away():
+    raw = ("根据<资料>和<企业情况>的信息，到2027年上云率超过40%[1]。\n具体包括：\n- 数控化率75%[2]。\n"
+           "根据资料和的信息[2]。，普通地级市最多1亿元[3]。")
+    out = clean_model_text(raw, [])
+    assert out == "到2027年上云率超过40%[1]。数控化率75%[2]。普通地级市最多1亿元[3]。"
+    # an opener that names a document, not "the materials", stays
+    assert clean_model_text("根据《行动方案》，上云率超过40%[1]。", []) == "根据《行动方案》，上云率超过40%[1]。"

@@ -72,3 +72,35 @@ def test_embeddinggemma_is_768d_and_separates_the_answer_from_small_talk(seeded)
     docs = emb.embed(["到2027年中小企业上云率超过40%", "What a lovely day for a walk"], "document")
     assert np.allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-3)
     assert q @ docs[0] > q @ docs[1] + 0.2
+
+
+def test_int8_query_copy_shares_the_token_tables_and_quantises_the_linear_layers():
+    import torch
+
+    from sme_ai.index.embedder import int8_query_model
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Embedding(50, 16), torch.nn.Linear(16, 16), torch.nn.Linear(16, 4))
+    q8 = int8_query_model(model)
+    assert q8[0].weight is model[0].weight  # the tables are not copied
+    assert isinstance(q8[1], torch.ao.nn.quantized.dynamic.Linear)
+    assert type(model[1]) is torch.nn.Linear  # the original is untouched
+    x = torch.tensor([[1, 2, 3]])
+    assert torch.nn.functional.cosine_similarity(q8(x).flatten(), model(x).flatten(), dim=0) > 0.95
+
+
+def test_int8_queries_against_full_precision_documents_keep_the_ranking(seeded):
+    """embedder_query_quantize="int8": queries through the int8 copy, documents (the index) untouched."""
+    from sme_ai.assistant import Assistant
+    from sme_ai.index.embedder import SentenceTransformerEmbedder
+
+    full = seeded.embedder.inner
+    q8 = SentenceTransformerEmbedder(full.path, full.name, query_quantize="int8")
+    q8._model = full._load()  # the same loaded weights; only the query path differs
+    question = ["中小企业上云率目标是多少"]
+    a, b = full.embed(question, "query")[0], q8.embed(question, "query")[0]
+    assert 0.8 < float(a @ b) < 0.9999  # a different model path, close to the original
+    doc = ["到2027年中小企业上云率超过40%"]
+    assert np.array_equal(q8.embed(doc, "document"), full.embed(doc, "document"))
+    asst = Assistant(seeded.settings, embedder=q8)
+    assert "40%" in asst.search("中小企業上雲率的目標")[0].chunk.text

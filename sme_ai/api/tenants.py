@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sme_ai.api.keys import TENANT_NAME, check_tenant
 from sme_ai.assistant import Assistant
-from sme_ai.cache import AnswerCache, cache_key, shape
+from sme_ai.cache import AnswerCache, NearDuplicate, cache_key
 from sme_ai.config import Settings
 from sme_ai.types import Answer, Cached, Final
 
@@ -56,19 +56,14 @@ class Tenant:
         that is a near-duplicate of a cached one (same evidence, same terms) gets that answer as `Cached` right
         after its Evidence, before the model is asked."""
         standalone = not history and self.cache_size > 0
-        key, asked = (self._key(question) if standalone else None), []
-
-        def reuse(searched: str, hits) -> Answer | None:  # right after retrieval, before the model
-            asked.append(shape(searched, [h.chunk.id for h in hits], self.assistant.kb.version))
-            found = self._cache.similar(asked[0])
-            if found is not None:
-                self._cache.put(key, found)
-                return replace(found, question=question)  # logged as this caller asked it
-            return None
-
+        key = self._key(question) if standalone else None
+        reuse = NearDuplicate(self._cache, lambda: self.assistant.kb.version)  # right after retrieval
         for event in self.assistant.stream(question, history, reuse=reuse if standalone else None):
-            if isinstance(event, Final) and standalone:
-                self._cache.put(key, event.answer, asked[0] if asked else None)
+            if isinstance(event, Cached):  # a near-duplicate: its answer, logged as this caller asked it
+                self._cache.put(key, event.answer)
+                event = Cached(replace(event.answer, question=question))
+            elif isinstance(event, Final) and standalone:
+                self._cache.put(key, event.answer, reuse.shape)
             yield event
 
     def ask(self, question: str, history=None) -> tuple[Answer, bool]:

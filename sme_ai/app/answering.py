@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.rwlock import read_first
-from sme_ai.cache import cache_key, shape
+from sme_ai.cache import NearDuplicate, cache_key
 from sme_ai.types import Answer, Cached, Final
 
 JOIN_TIMEOUT_S = 600
@@ -68,11 +68,7 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
             leader = answer is None and ctx.cache.begin(key) is None  # it failed: answer it ourselves
     cached = answer is not None
     events = None
-    asked = []  # the question's shape once retrieved (standalone questions only)
-
-    def reuse(standalone: str, hits) -> Answer | None:  # in the worker, right after retrieval, before the model
-        asked.append(shape(standalone, [h.chunk.id for h in hits], ctx.asst.kb.version))
-        return ctx.cache.similar(asked[0])
+    reuse = NearDuplicate(ctx.cache, lambda: ctx.asst.kb.version)  # in the worker, after retrieval, before the model
 
     try:
         if answer is None:
@@ -86,7 +82,7 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
                 elif isinstance(event, Final):
                     answer = event.answer
                     if leader:
-                        ctx.cache.put(key, answer, asked[0] if asked else None)
+                        ctx.cache.put(key, answer, reuse.shape)
                 else:
                     yield event
     finally:

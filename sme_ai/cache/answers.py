@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
-from sme_ai.cache.similar import PUNCTUATION, Shape, same_question
+from sme_ai.cache.similar import PUNCTUATION, Shape, same_question, shape
 from sme_ai.types import Answer
 
 _NOISE = re.compile(f"[{PUNCTUATION}-]+")
@@ -113,3 +114,17 @@ class AnswerCache:
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class NearDuplicate:
+    """One question's near-duplicate lookup, handed to `Assistant.stream(reuse=...)`: called right after retrieval
+    with the searched question and its hits, it remembers the question's `shape` (for the `put` of its own answer)
+    and returns the cached answer to a near-duplicate, or None. `version` reads the knowledge base's version then."""
+
+    def __init__(self, cache: AnswerCache, version: Callable[[], int]):
+        self.cache, self.version = cache, version
+        self.shape: Shape | None = None
+
+    def __call__(self, searched: str, hits) -> Answer | None:
+        self.shape = shape(searched, [h.chunk.id for h in hits], self.version())
+        return self.cache.similar(self.shape)

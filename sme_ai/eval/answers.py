@@ -14,6 +14,7 @@ from typing import Any
 import re
 
 from sme_ai.eval.dataset import EvalItem
+from sme_ai.eval.stats import percentile
 from sme_ai.generate.verify import is_supported, numbers_in
 from sme_ai.text import normalize_text
 
@@ -112,11 +113,6 @@ def evaluate_answers(asst, items: list[EvalItem], progress=None) -> dict[str, An
     return {"model": getattr(asst.llm, "name", "extractive"), "rows": rows, "summary": summarize_answers(rows)}
 
 
-def _pct(values: list[float], p: float) -> float | None:
-    values = sorted(v for v in values if v is not None)
-    return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else None
-
-
 def summarize_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def block(rs):
         ans = [r for r in rs if r["answerable"]]
@@ -141,10 +137,10 @@ def summarize_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         by_type[r["type"]].append(r)
     out = block(rows)
-    out["latency_ms"] = {"first_token_p50": _pct([r["first_token_ms"] for r in rows], 0.5),
-                         "first_token_p95": _pct([r["first_token_ms"] for r in rows], 0.95),
+    out["latency_ms"] = {"first_token_p50": percentile([r["first_token_ms"] for r in rows], 0.5),
+                         "first_token_p95": percentile([r["first_token_ms"] for r in rows], 0.95),
                          "total_p50": statistics.median([r["total_ms"] for r in rows]) if rows else None,
-                         "total_p95": _pct([r["total_ms"] for r in rows], 0.95)}
+                         "total_p95": percentile([r["total_ms"] for r in rows], 0.95)}
     out["by_type"] = {t: block(rs) for t, rs in sorted(by_type.items())}
     return out
 

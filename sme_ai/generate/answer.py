@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from sme_ai.generate.compose import Composed
 from sme_ai.generate.context import CAUTION_MARK, Passage, render_context
 from sme_ai.generate.llm import Message
+from sme_ai.generate.owner import owner_check, with_check
 from sme_ai.generate.prompts import load_prompt
 from sme_ai.generate.verify import Verified
 from sme_ai.question import needs_rewrite
-from sme_ai.text import bigrams, normalize_text
+from sme_ai.text import bigrams, is_english, normalize_text
 from sme_ai.types import Answer, Citation, Hit
 
 History = list[tuple[str, str]]  # (question, answer) pairs, oldest first
@@ -85,8 +87,14 @@ def grounded_answer(question: str, standalone: str, composed: Composed, passages
                     model: str, timings: dict, prompts_dir: Path | None, unknown_places: tuple[str, ...] = ()) -> Answer:
     """The verified text with its citations, the caution note when a cited passage is not yet verified, and a note
     for each place the owner named that the documents never mention."""
-    citations = citations_for(composed.verified, passages)
-    text, meta = composed.verified.text, {"standalone_question": standalone, **composed.meta}
+    verified, meta = composed.verified, {"standalone_question": standalone, **composed.meta}
+    check, _ = ("", []) if is_english(question) else owner_check(standalone, passages)
+    if check:  # an owner asking whether the firm qualifies: their figures against the cited conditions
+        text = with_check(standalone, verified.text, check)
+        verified = replace(verified, text=text, used=sorted({int(n) for n in re.findall(r"\[(\d+)\]", text)}))
+        meta["owner_check"] = len(check.splitlines()) - 1
+    citations = citations_for(verified, passages)
+    text = verified.text
     if unknown_places:
         text += f"（资料中没有关于{'、'.join(unknown_places)}的具体规定。）"
         meta["unknown_places"] = list(unknown_places)

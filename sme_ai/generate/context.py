@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sme_ai.question import is_hearsay
 from sme_ai.text import bigrams, split_sentences, tokenize
 from sme_ai.types import Hit
 
@@ -19,6 +20,12 @@ INJECTION = re.compile(
     r"忽略.{0,8}(指令|指示|提示|规则|要求)|(你|助手)(现在)?必须(回答|输出|说|回复)|不要(说|标注|提及|引用)|系统提示|"
     r"ignore (all |any )?(the )?(previous|above|prior) (instructions|prompts?)|you must (now )?(answer|say|reply)|"
     r"system prompt", re.I)
+# the three tiers of 优质中小企业: a question about one of them is not answered by another's conditions
+_TIERS = {"小巨人": re.compile(r"小巨人"), "专精特新中小企业": re.compile(r"专精特新(?!\W{0,2}小巨人)"),
+          "创新型中小企业": re.compile(r"创新型中小企业|创新型企业")}
+# a sentence the corpus writes to list a rumour and say it is false ("误传：有网页称…，此说不实")
+RUMOUR = re.compile(r"误传|此说不实|不实[，；。]|属于误传|没有官方来源支持")
+RUMOUR_OVERLAP = 0.35  # share of the question's bigrams a listed rumour must hold to answer a question without hearsay
 
 
 @dataclass(frozen=True)
@@ -60,9 +67,39 @@ def is_listing(question: str) -> bool:
     return bool(_LIST_QUESTION.search(question))
 
 
-def select_sentences(question: str, text: str, budget: int) -> list[str]:
-    """The best sentences of `text` for `question`, in their original order, within `budget` characters."""
-    sentences = [s.strip() for s in split_sentences(text) if s.strip()]
+def tiers(text: str) -> set[str]:
+    """The tiers of 优质中小企业 a text names ("专精特新“小巨人”" is the 小巨人 tier only)."""
+    return {name for name, pattern in _TIERS.items() if pattern.search(text)}
+
+
+def other_tier(asked: set[str], sentence: str, section: str = "") -> bool:
+    """The sentence (or, when it names none, its section) is about a tier the question does not ask about: "省级
+    专精特新能不能申报" is not answered by "“小巨人”…研发费用总额不低于3000万元"."""
+    named = tiers(sentence) or tiers(section.split(" > ")[-1])  # the section itself, not the document's title
+    return bool(asked) and bool(named) and not named & asked
+
+
+def _han(text: str) -> str:
+    return re.sub(r"[^\u4e00-\u9fff]", "", text)
+
+
+def rumour_answers(question: str, sentence: str) -> bool:
+    """A listed rumour ("误传：有文章把“小巨人关键工序数控化率”目标…说成是行动方案内容，不实") is evidence for a question
+    that repeats hearsay, or one that asks about what the rumour claims ("行动方案里给小巨人定的数控化率目标是多少",
+    57 % of its bigrams); for any other question (an owner's 营收 and 研发 question shares 5 %) it is noise."""
+    if is_hearsay(question):
+        return True
+    asked = bigrams(_han(question))
+    return bool(asked) and len(asked & bigrams(_han(sentence))) >= RUMOUR_OVERLAP * len(asked)
+
+
+def select_sentences(question: str, text: str, budget: int, section: str = "") -> list[str]:
+    """The best sentences of `text` for `question`, in their original order, within `budget` characters; without
+    the listed rumours (误传) that do not answer it, and without sentences about another tier than the one asked
+    about."""
+    asked = tiers(question)
+    sentences = [s.strip() for s in split_sentences(text) if s.strip()
+                 and (not RUMOUR.search(s) or rumour_answers(question, s)) and not other_tier(asked, s, section)]
     if not sentences:
         return []
     qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
@@ -81,7 +118,10 @@ def select_sentences(question: str, text: str, budget: int) -> list[str]:
 
 
 def compact_context(question: str, hits: list[Hit], *, budget_chars: int = 600, max_passages: int = 4) -> list[Passage]:
-    """The passages of the prompt: the best sentences of the first `max_passages` hits, numbered from 1."""
+    """The passages of the prompt: the best sentences of the first `max_passages` hits, numbered from 1. A listed
+    rumour ("误传：有网页称…，此说不实") is evidence for a question that repeats hearsay; for any other question
+    it is left out unless it asks about what the rumour claims (`rumour_answers`): the small model would quote it,
+    and the extractive answer picks it for its shared words."""
     passages: list[Passage] = []
     seen: set[str] = set()
     hits = hits[:max_passages]
@@ -89,7 +129,8 @@ def compact_context(question: str, hits: list[Hit], *, budget_chars: int = 600, 
     for hit in hits:
         if INJECTION.search(hit.chunk.text):  # a document that gives orders is left out of the prompt entirely
             continue
-        chosen = [s for s in select_sentences(question, hit.chunk.text, per_passage) if s not in seen]
+        chosen = [s for s in select_sentences(question, hit.chunk.text, per_passage, hit.chunk.section or "")
+                  if s not in seen]
         if not chosen:
             continue
         seen.update(chosen)
@@ -116,7 +157,7 @@ def prose_passages(passages: list[Passage]) -> list[Passage]:
         kept = []
         for s in p.sentences:
             core = s.strip()
-            if not core or core.rstrip("\n").endswith(("：", ":")) or "误传" in core or "此说不实" in core:
+            if not core or core.rstrip("\n").endswith(("：", ":")) or RUMOUR.search(core):
                 continue
             if CAUTION_MARK not in core and CAUTION_MARK in _line_of(core, p.hit.chunk.text):
                 core = re.sub(r"([。；;]?)$", r"（待核实）\1", core.rstrip("\n"), count=1)

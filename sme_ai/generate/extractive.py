@@ -2,8 +2,9 @@
 choose no LLM, as the draft shown while the model writes, as the skeleton whose figures the model's answer must
 keep, and as the fallback when generation fails or cannot be verified.
 
-The sentences (at most five, from at most two passages; the answer engine bounds the length) are the most relevant
-first, only those that score at least 30 % of the best one, without
+The sentences (at most five, from at most two passages — one more per part of a question that asks two things, whose
+every part gets its best sentence first; the answer engine bounds the length) are the most relevant first, only those
+that score at least 30 % of the best one, without
 near-duplicates (neighbouring passages often repeat a fact), without list bullets, Markdown or lead-ins that end in
 a colon; a question that states the owner's situation ("我们是…企业，能不能…") prefers sentences that state
 conditions.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 
 from sme_ai.generate.context import NUMERIC_QUESTION, Passage, is_listing, sentence_score
+from sme_ai.question import sub_questions
 from sme_ai.text import bigrams, tokenize
 
 APPLICABILITY = re.compile(r"能不能|能否|可不可以|可以申请|能申请|符合|够不够|够格|算不算|达到几级|要达到|条件|资格|有没有资格")
@@ -38,9 +40,10 @@ def _is_near_duplicate(sentence: str, chosen: list[str]) -> bool:
     return False
 
 
-def select_evidence(question: str, passages: list[Passage], max_sentences: int = 5) -> list[tuple[int, str]]:
-    """(passage number, sentence) pairs that answer `question`, most relevant first."""
-    qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
+def _ranked(question: str, passages: list[Passage], others: str = "") -> list[tuple[float, int, str]]:
+    """Sentences by their score for `question`; the words of `others` (the question's other parts) do not count."""
+    qt = set(tokenize(question)) - set(tokenize(others))
+    qb, numeric = bigrams(question) - bigrams(others), bool(NUMERIC_QUESTION.search(question))
     owner, listing = bool(APPLICABILITY.search(question)), is_listing(question)
     scored = []
     for p in passages:
@@ -53,15 +56,31 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
                 score += 0.5
             scored.append((score, p.n, clean))
     scored.sort(key=lambda t: -t[0])
+    return scored
+
+
+def select_evidence(question: str, passages: list[Passage], max_sentences: int = 5) -> list[tuple[int, str]]:
+    """(passage number, sentence) pairs that answer `question`, most relevant first. A question in two parts gets
+    the best sentence for each part first (the second hop of a multi-hop question is otherwise outscored by more
+    sentences on the first), then the best for the whole."""
+    scored = _ranked(question, passages)
     if not scored:
         return []
+    parts = sub_questions(question)
     floor = RELATIVE * scored[0][0]
     chosen: list[tuple[int, str]] = []
+    for i, part in enumerate(parts if len(parts) > 1 else []):  # scored on the words only this part has
+        others = "".join(parts[:i] + parts[i + 1:])
+        best = next(((n, sentence) for _, n, sentence in _ranked(part, passages, others)
+                     if not _is_near_duplicate(sentence, [c for _, c in chosen])), None)
+        if best:
+            chosen.append(best)
+    limit = max(MAX_SOURCES, len({n for n, _ in chosen}))
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
             break
         sources = {m for m, _ in chosen}
-        if n not in sources and len(sources) >= MAX_SOURCES:
+        if n not in sources and len(sources) >= limit:
             continue
         if not _is_near_duplicate(sentence, [c for _, c in chosen]):
             chosen.append((n, sentence))

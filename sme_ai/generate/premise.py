@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from sme_ai.question import Terms
+from sme_ai.generate.context import RUMOUR
+from sme_ai.question import Terms, is_hearsay
 from sme_ai.text import bigrams, split_sentences
 from sme_ai.types import Chunk
 
-RUMOUR = re.compile(r"误传|此说不实|不实[，；。]|属于误传|没有官方来源支持")
 _RANGE = re.compile(r"((?:19|20)\d{2})\s*年?\s*(?:—|–|-|－|~|～|到|至)\s*((?:19|20)\d{2})")
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 _OWN_YEAR = r"\s*年?.{0,3}(?:成立|创办|创立|建厂|建成|开厂|开的|开始|注册|起家|以来|投产|买|上的|装的|引进)"
@@ -89,7 +89,6 @@ def _doc_number_pattern(doc_number: str) -> re.Pattern:
     return re.compile(rf"[〔\[［(（]\s*{year}\s*[〕\]］)）]\s*{num}\s*号")
 
 
-_HEARSAY = re.compile(r"听说|据说|听人说|网上|网传|有人说|有文章|文章说|同行说|咨询公司|说是|传言|是真的|是不是真的|应该是|是不是")
 RUMOUR_SHARE, RUMOUR_WORDS, RARE = 0.5, 4, 0.02  # a hearsay question matches a listed rumour when this many of its words stand in it
 
 
@@ -102,7 +101,7 @@ def _matching_rumours(question: str, chunks: list[Chunk]) -> list[tuple[Chunk, s
     does not match. A heading that names a rumour list is not a rumour."""
     from sme_ai.generate.verify import content_words, numbers_in
 
-    hearsay = bool(_HEARSAY.search(question))
+    hearsay = is_hearsay(question)
     rare_at = max(3, RARE * len(chunks))
     listed = [(c, s) for c, s in _occurrences(RUMOUR, chunks) if not s.lstrip().startswith("#")]
     found: dict[tuple[str, str], tuple[int, Chunk, str]] = {}

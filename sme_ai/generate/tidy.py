@@ -11,8 +11,12 @@ _LIST = re.compile(r"^\s*(#+|[-*•]|\d+[.、)])\s*")
 _LEAD = re.compile(r"^\[(\d+)\]\s*")
 # the prompt's own syntax and template openers must never reach the owner: "根据<资料>中的信息，", "</资料>"
 _PROMPT_SYNTAX = re.compile(r"</?\s*资料\s*>|</?\s*企业情况\s*>")
-_OPENER = re.compile(r"^(根据|依据|按照)(以上|上述|所给|提供的)?(资料|材料|信息)(中的|里的|中|里)?(信息|内容|所述)?[，,：:]?\s*|"
-                     r"^(资料|材料)(中|里)?(显示|指出|提到)[，,：:]\s*")
+_OPENER = re.compile(  # first what is left of "根据<资料>和<企业情况>的信息，" once the tags are gone: "根据资料和资料的信息，"
+    r"^(根据|依据|按照)[^，,。：:！？\[]{0,8}?(资料|材料|的信息)[^，,。：:！？\[]{0,4}?(?:[，,：:]\s*|(?=\[\d+\])|$)|"
+    r"^(根据|依据|按照)(以上|上述|所给|提供的)?(资料|材料|信息)(中的|里的|中|里)?(信息|内容|所述)?[，,：:]?\s*|"
+    r"^(资料|材料)(中|里)?(显示|指出|提到)[，,：:]\s*")
+# a lead-in the model wrote before a list ("具体包括：", "具体来说："): once the list is flattened it says nothing
+_LEAD_IN = re.compile(r"^.{0,6}(如下|包括|来说|而言|以下几点|以下几个方面|步骤)$")
 
 
 def _drop_unfinished(raw: str) -> str:
@@ -57,9 +61,12 @@ def clean_model_text(raw: str, passages: list[Passage], title: str = "") -> str:
             line = _LIST.sub("", line, count=1)
         line = re.sub(r"(?<=[。；：）)\]])\s*[-*•]\s+", "", line.replace("**", "").strip())
         line = _unlabel(line, labels, headings)
-        line = _OPENER.sub("", line.strip())
+        line = line.strip()
+        opened = _OPENER.sub("", line)
+        if opened != line:  # the opener's own marker and punctuation go with it
+            line = re.sub(r"^(?:\[\d+\])*[。，,、；;：:\s]*", "", opened)
         body, marks = re.match(r"(.*?)((?:\[\d+\])*)$", line, re.S).groups()
         body = body.rstrip("。！？；;，,：: ")
-        if body and body != title:
+        if body and body != title and not _LEAD_IN.match(body):
             lines.append(body + marks + "。")
     return "".join(lines)

@@ -64,16 +64,35 @@ def _pick_dtype(dtype: str, device: str) -> str:
     return "bfloat16" if _cpu_has_fast_bf16() else "float32"
 
 
-class SentenceTransformerEmbedder:
-    """EmbeddingGemma (or any sentence-transformers folder), loaded on first use; dtype chosen by `_pick_dtype`."""
+def int8_query_model(model):
+    """A copy of `model` whose linear layers run in int8 (torch dynamic quantisation, no export step), sharing the
+    token-embedding tables with the original (they are most of EmbeddingGemma's weights and are not quantised).
+    For queries only: documents keep the vectors of the full-precision model, so an index stays valid."""
+    import copy
 
-    def __init__(self, path: Path, name: str, batch_size: int = 16, device: str = "cpu", dtype: str = "auto"):
+    import torch
+
+    tables = {id(m.weight): m.weight for m in model.modules()
+              if isinstance(m, torch.nn.Embedding) and m.weight.dtype == torch.float32}  # shared only if no cast
+    clone = copy.deepcopy(model, memo=dict(tables)).float()
+    return torch.ao.quantization.quantize_dynamic(clone, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+
+
+class SentenceTransformerEmbedder:
+    """EmbeddingGemma (or any sentence-transformers folder), loaded on first use; dtype chosen by `_pick_dtype`.
+    `query_quantize="int8"` embeds queries (the latency an owner waits for) with `int8_query_model`; documents use
+    the model as loaded."""
+
+    def __init__(self, path: Path, name: str, batch_size: int = 16, device: str = "cpu", dtype: str = "auto",
+                 query_quantize: str = "none"):
         self.path = Path(path)
         self.dtype = dtype
         self.name = name
         self.batch_size = batch_size
         self.device = device
+        self.query_quantize = query_quantize if device == "cpu" else "none"
         self._model = None
+        self._query_model = None
         self._lock = threading.Lock()
         self._dim: int | None = None
 
@@ -90,6 +109,16 @@ class SentenceTransformerEmbedder:
                     )
         return self._model
 
+    def _for_queries(self):
+        if self.query_quantize != "int8":
+            return self._load()
+        if self._query_model is None:
+            model = self._load()
+            with self._lock:
+                if self._query_model is None:
+                    self._query_model = int8_query_model(model)
+        return self._query_model
+
     @property
     def dim(self) -> int:
         if self._dim is None:
@@ -105,7 +134,7 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:  # sentence-transformers gives a 1-d empty array for no input
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
+        model = self._for_queries() if kind == "query" else self._load()
         vecs = model.encode(
             list(texts),
             prompt_name=self._prompt(kind),
@@ -163,7 +192,8 @@ def make_embedder(settings) -> Embedder:
         path = models.resolve(settings.embedder_model, settings.home)
         name = settings.embedder_model if settings.embedder_model in models.CATALOG else path.name
         return SentenceTransformerEmbedder(path, name=name, batch_size=settings.embed_batch_size,
-                                           dtype=settings.embedder_dtype)
+                                           dtype=settings.embedder_dtype,
+                                           query_quantize=settings.embedder_query_quantize)
 
     factories = {"sentence-transformers": st, "hash": HashEmbedder}
     return QueryCache(factories[settings.embedder](), settings.query_cache_size)
