@@ -94,9 +94,10 @@ def test_int8_queries_against_full_precision_documents_keep_the_ranking(seeded):
     from sme_ai.assistant import Assistant
     from sme_ai.index.embedder import SentenceTransformerEmbedder
 
-    full = seeded.embedder.inner
-    q8 = SentenceTransformerEmbedder(full.path, full.name, query_quantize="int8")
-    q8._model = full._load()  # the same loaded weights; only the query path differs
+    loaded = seeded.embedder.inner
+    full = SentenceTransformerEmbedder(loaded.path, loaded.name, query_quantize="none")
+    q8 = SentenceTransformerEmbedder(loaded.path, loaded.name, query_quantize="int8")
+    full._model = q8._model = loaded._load()  # the same loaded weights; only the query path differs
     question = ["中小企业上云率目标是多少"]
     a, b = full.embed(question, "query")[0], q8.embed(question, "query")[0]
     assert 0.8 < float(a @ b) < 0.9999  # a different model path, close to the original

@@ -80,8 +80,8 @@ def int8_query_model(model):
 
 class SentenceTransformerEmbedder:
     """EmbeddingGemma (or any sentence-transformers folder), loaded on first use; dtype chosen by `_pick_dtype`.
-    `query_quantize="int8"` embeds queries (the latency an owner waits for) with `int8_query_model`; documents use
-    the model as loaded."""
+    `query_quantize="int8"` embeds queries (the latency an owner waits for) with `int8_query_model`, one at a time;
+    documents use the model as loaded."""
 
     def __init__(self, path: Path, name: str, batch_size: int = 16, device: str = "cpu", dtype: str = "auto",
                  query_quantize: str = "none"):
@@ -134,15 +134,19 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if not texts:  # sentence-transformers gives a 1-d empty array for no input
             return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._for_queries() if kind == "query" else self._load()
-        vecs = model.encode(
-            list(texts),
+        int8 = kind == "query" and self.query_quantize == "int8"
+        model = self._for_queries() if int8 else self._load()
+        # int8 activations are scaled per call: one query at a time, so a query's vector never depends on the
+        # other texts of its batch (or their padding)
+        groups = [[t] for t in texts] if int8 else [list(texts)]
+        vecs = np.concatenate([model.encode(
+            group,
             prompt_name=self._prompt(kind),
             batch_size=self.batch_size,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
-        )
+        ) for group in groups])
         vecs = np.asarray(vecs, dtype=np.float32)  # bf16 output is only unit-length to ~1e-3: renormalise in fp32
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
