@@ -89,6 +89,14 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip(" \t") for s in _SENTENCE.findall(text) if s.strip()]
 
 
+_MARKED = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\d+\])*[。！？!?]?")
+
+
+def marked_sentences(text: str) -> list[str]:
+    """An answer's sentences, each with the [n] markers that follow it ("…40%[1]。" is one sentence)."""
+    return _MARKED.findall(text)
+
+
 def bigrams(text: str) -> set[str]:
     """Character bigrams without whitespace: the overlap measure between a sentence and a passage."""
     t = re.sub(r"\s+", "", text)

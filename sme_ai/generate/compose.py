@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sme_ai.generate.context import Passage
 from sme_ai.generate.llm import LLM, Message
 from sme_ai.generate.verify import Verified, is_whole_refusal, numbers_in, verify_answer
+from sme_ai.text import marked_sentences
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +85,12 @@ def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *
     yield Composed(refused=False, verified=verified, raw=raw, meta=meta)
 
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\d+\])*[。！？!?]?")
-
-
 def _lost_number_sentences(text: str, extractive: str, limit: int = 1) -> list[str]:
     """Of the extractive text's first `limit` sentences (the most relevant), those with a number the text lacks."""
     have = {n for n in numbers_in(text)}
     out = []
     lead = re.sub(r"^From the documents \(in Chinese\):\s*", "", extractive)
-    for sentence in _SENTENCE.findall(lead)[:limit]:
+    for sentence in marked_sentences(lead)[:limit]:
         # a figure, not a date or a 文号: those the model restates or leaves out on purpose
         nums = [n for n in numbers_in(sentence) if not re.search(r"[年月日号]$|^〔|^(19|20)\d{2}$", n)]
         if nums and not set(nums) <= have:
@@ -104,7 +102,7 @@ def _lost_number_sentences(text: str, extractive: str, limit: int = 1) -> list[s
 def _bounded(text: str, max_chars: int) -> str:
     """Whole sentences while the text (without markers) stays within `max_chars`; the first is always kept."""
     out, used = [], 0
-    for sentence in _SENTENCE.findall(text):
+    for sentence in marked_sentences(text):
         size = len(re.sub(r"\[\d+\]", "", sentence))
         if out and used + size > max_chars:
             break

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from sme_ai.generate.context import RUMOUR, Passage, other_tier, tiers
-from sme_ai.text import bigrams, split_sentences
+from sme_ai.text import bigrams, marked_sentences, split_sentences
 
 # questions that ask whether the owner qualifies
 ASKS = re.compile(r"能不能|能否|可不可以|可以申请|能申请|能申报|符合|够不够|够格|够得上|算不算|有没有资格|资格|有戏|有机会|"
@@ -262,9 +262,6 @@ def owner_check(question: str, passages: list[Passage]) -> tuple[str, list[int]]
     return head + "\n" + "\n".join(lines), sorted(set(used))
 
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\d+\])*[。！？!?]?")
-
-
 def _for_others(sentence: str, facts: dict[str, Fact]) -> bool:
     """Every rule the sentence states is for firms the owner's figures rule out ("营业收入不足1000万元的，…" to an owner
     with 3000万)."""
@@ -280,7 +277,7 @@ def with_check(question: str, body: str, block: str) -> str:
         return re.sub(r"\[\d+\]|[^\u4e00-\u9fff\d%]", "", t)
 
     quoted, facts = bigrams(plain(block)), {f.measure: f for f in owner_facts(question)}
-    kept = [s for s in _SENTENCE.findall(body)
+    kept = [s for s in marked_sentences(body)
             if (not (g := bigrams(plain(s))) or len(g & quoted) < 0.8 * len(g)) and not _for_others(s, facts)]
     rest = "".join(kept).strip()
     return (rest + "\n\n" if rest else "") + block
