@@ -47,6 +47,44 @@ def sub_questions(question: str) -> list[str]:
     return parts if len(parts) >= 2 else [question]
 
 
+# what kind of value a question asks for, and how that value looks in a source sentence (the expected answer
+# type of question answering): "哪天印发" wants a date, "能得几分" a score, "多少钱" an amount. A sentence holding
+# such a value answers; one that only repeats the question's words does not.
+_CN = "一二三四五六七八九十两百千万"
+_ANSWER_TYPES = (
+    (re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|日期|when", re.I),
+     re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*\d{1,2}\s*日")),
+    (re.compile(r"几分|多少分|满分|得分|分数|分值|score", re.I), re.compile(rf"[\d.{_CN}]+\s*分(?![之钟类级])")),
+    (re.compile(r"多少钱|多少资金|多少万|多少亿|补多少|奖多少|拿多少|给多少|金额|最高.{0,4}多少|how much", re.I),
+     re.compile(rf"[\d.{_CN}]+\s*(?:万亿|亿元|万元|亿|元)")),
+    (re.compile(r"比例|比率|占比|比重|强度|百分之|率.{0,6}(?:多少|几)|多少\s*[%％]|percent|rate", re.I),
+     re.compile(r"\d+(?:\.\d+)?\s*[%％]")),
+    (re.compile(r"几批|哪一?批|第几批"), re.compile(rf"第?[{_CN}\d]+\s*批|首批")),
+    (re.compile(r"多少个|几个|多少项|几项|多少家|几家|多少座|多少条|how many", re.I),
+     re.compile(rf"[\d.{_CN}]+\s*(?:万|余|多)?\s*(?:个|项|家|座|条|类|大)")),
+    (re.compile(r"几级|哪一?级|什么等级|哪个等级|几星"), re.compile(r"[一二三四五1-5]\s*级")),
+    (re.compile(r"什么意思|啥意思|指什么|是指什么|含义|意思是|what does .{0,40} mean", re.I),
+     re.compile(r"指|即|意思是|含义|也就是|意为")),
+    (re.compile(r"文号|哪个文件|什么文件|哪份文件"), re.compile(r"〔\s*(?:19|20)\d{2}\s*〕\s*\d+\s*号|《[^》]{2,40}》")),
+)
+
+
+# "三级要做到什么？": the answer is that level's own description, a list item "三级：…" in a scenario's passage
+_LEVEL_ASKED = re.compile(r"([一二三四1-4])\s*级[^，。？！?]{0,10}(?:什么|怎样|怎么|哪些|要求|做到|标准|样子|水平)|"
+                          r"(?:什么|怎样|怎么|要求|做到)[^，。？！?]{0,6}?([一二三四1-4])\s*级")
+_TOP_LEVEL = re.compile(r"最高一?级|最高等级|最高的等级")  # the top of the 一级…四级 scale
+
+
+def answer_patterns(question: str) -> tuple[re.Pattern, ...]:
+    """How the values the question asks for look in a sentence (none for a question that asks for no value)."""
+    found = [value for asks, value in _ANSWER_TYPES if asks.search(question)]
+    level = "四" if _TOP_LEVEL.search(question) else next((g for m in _LEVEL_ASKED.finditer(question)
+                                                          for g in m.groups() if g), "")
+    if level:
+        found.append(re.compile(rf"^\W*{level}\s*级\s*[：:]"))
+    return tuple(found)
+
+
 def has_follow_up_word(question: str) -> bool:
     return bool(FOLLOW_UP.search(question))
 

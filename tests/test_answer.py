@@ -337,3 +337,53 @@ def test_a_question_in_two_parts_gets_a_sentence_for_each_part():
     answer = extractive_answer(q, compact_context(q, hits))
     assert "90%" in answer and "40分至60分为二级[2]" in answer
 
+
+
+def test_the_sentence_holding_the_kind_of_value_asked_for_comes_before_one_that_repeats_the_question():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+    from sme_ai.question import answer_patterns
+
+    assert len(answer_patterns("这个行动方案是哪天印发的？")) == 1
+    assert answer_patterns("按2022年版评测指标，二级对应多少分？")[0].search("二级：40–60分，单项业务实现数字化管理")
+    assert not answer_patterns("2025年的城市试点有哪些城市？")  # asks for names, not a value
+    assert not answer_patterns("城市试点最多能拿多少钱？")[0].search("城市试点由财政部、工信部启动")
+    # a question about a score: the sentences that restate the question's words share more of them than the answer
+    q = "按2022年版评测指标，数字化水平二级对应多少分？"
+    hits = [_hit(0, "评测指标2022年版通知指出，专精特新认定的第5个评价指标就是数字化水平。"
+                    "2024年版通知明确，企业按《中小企业数字化水平评测指标（2024年版）》自评得到的结果就是这个指标的评价依据。",
+                 "评测指标（2022年版）"),
+            _hit(1, "二级：40–60分，借助信息技术或管理工具，单项业务实现数字化管理。", "评测指标的等级")]
+    assert extractive_answer(q, compact_context(q, hits), max_sentences=1).startswith("二级：40–60分")
+    # "三级要做到什么" wants that level's description; "最高一级" is 四级
+    level = answer_patterns("那设备管理呢，三级要做到什么？")
+    assert level[-1].search("三级：设备数据实时采集，开展故障分析") and not level[-1].search("四级：预测性维护")
+    top = answer_patterns("设备管理场景做到最高一级是什么水平？")
+    assert top[-1].search("四级：预测性维护") and not top[-1].search("一级：人工点检巡检")
+    # "什么意思" wants the sentence that defines the term
+    q = "“小快轻准”这四个字具体是什么意思？"
+    hits = [_hit(0, "行动方案要求按供需适配发展“小快轻准”数字化产品和解决方案，城市试点也要求服务商开发“小快轻准”产品。",
+                 "行动方案"),
+            _hit(1, "“小快轻准”指小型化、快速化、轻量化、精准化的数字化解决方案和产品。", "术语")]
+    assert "轻量化" in extractive_answer(q, compact_context(q, hits)).split("[")[0]
+
+
+def test_a_question_for_a_whole_list_gets_every_head_of_the_list_not_the_two_items_that_fit():
+    from sme_ai.generate.context import compact_context, list_heads
+    from sme_ai.generate.extractive import extractive_answer
+
+    items = ("1. 组织保障：建立部省联动的中小企业数字化转型工作体系，加强部门间协同，明确重点工作分工。\n"
+             "2. 资金支持：深入开展“一链一策一批”融资促进行动，运用贴息、专门信贷产品、增信措施和贷款政策等加大支持。\n"
+             "3. 人才保障：借助中小企业服务“一张网”开展大规模培训，制定数字化人才标准。\n"
+             "4. 交流互鉴：常态化举办交流活动，推动试点城市对口协作和资源共享。\n"
+             "5. 国际合作：依托国际合作机制和平台开展交流合作，推动优秀解决方案“走出去”。")
+    section = "行动方案 > 解读问题五：五项保障措施"
+    assert list_heads(items, section) == "五项保障措施：组织保障、资金支持、人才保障、交流互鉴、国际合作。"
+    assert list_heads("- 一级：用系统记账；\n- 二级：模块协同核算；\n- 三级：业财协同；", "财务管理") == ""  # levels
+    assert list_heads("1. 组织保障：建立工作体系。\n2. 资金支持：贴息。", section) == ""  # two items are no list
+    hits = [_hit(0, items, section, title="行动方案"),
+            _hit(1, "行动方案的保障措施中，资金支持与企业直接相关：深入开展“一链一策一批”融资促进行动。", "补贴之外")]
+    answer = extractive_answer("行动方案给了哪些保障措施？", compact_context("行动方案给了哪些保障措施？", hits))
+    assert answer.startswith("五项保障措施：组织保障、资金支持、人才保障、交流互鉴、国际合作[1]。")
+    # a question for one thing gets no list of heads
+    assert all(not p.heads for p in compact_context("资金支持是什么意思？", hits))

@@ -46,3 +46,15 @@ def test_followup_items_are_asked_with_the_previous_questions_only():
     item = EvalItem(id="f", question="那数控化率呢？", type="followup", facts=["75%"], history=["上云率目标是多少？"])
     evaluate_answers(Asst(), [item])
     assert asked == [("那数控化率呢？", [("上云率目标是多少？", "")])]
+
+
+def test_a_rumour_line_counts_as_a_refusal_only_when_it_corrects_the_question():
+    from sme_ai.eval.answers import is_honest
+
+    rumour = "误传：有网易号文章称“小巨人中央财政最高1亿元奖补”，此说不实，与官方认定标准不符[3]。"
+    # the correction answers a question that repeats the claim, or one that reports hearsay
+    assert is_honest("评上小巨人中央财政最高给1亿元奖补，怎么申请？", rumour)
+    assert is_honest("聽說小巨人有獎補，是真的嗎？", rumour)
+    # quoted for a question about something else, it is not an honest "the documents don't say"
+    assert not is_honest("2026年“小巨人”第八批的申报截止日期是哪天？", rumour)
+    assert is_honest("2026年第八批的截止日期是哪天？", "资料中没有关于第八批的内容。")

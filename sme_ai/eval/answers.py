@@ -62,8 +62,27 @@ def doubled_sentences(text: str) -> int:
 
 
 # the corpus's own words for "the documents don't say": 未检索到, 没有从官方文件中核实, 本知识库未取得正文
-_HONEST = re.compile(r"不实|误传|没有.{0,6}依据|未.{0,4}(核实|证实)|并无|不存在|资料未给出|未提及|(未|没有)检索到|"
+_HONEST = re.compile(r"没有.{0,6}依据|未.{0,4}(核实|证实)|并无|不存在|资料未给出|未提及|(未|没有)检索到|"
                      r"没有.{0,8}核实|未取得正文|资料中没有")
+# "不实/误传" is honest only as a correction of what this question claims: the sentence shares a fifth of the
+# question's bigrams, or the question repeats hearsay (a rumour line quoted for an unrelated question is not a refusal)
+_DEBUNK = re.compile(r"不实|误传")
+_HEARSAY = re.compile(r"听说|聽說|据说|據說|网上|網上|网传|有人说|文章|同行说|咨询公司|是真的|是不是")
+_CLAUSE = re.compile(r"[^。！？!?；;\n]+")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"[\s，。、：；！？“”（）《》,.:;!?()\"]", "", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def is_honest(question: str, text: str) -> bool:
+    if _HONEST.search(text):
+        return True
+    q = _bigrams(normalize_text(question))
+    hearsay = bool(_HEARSAY.search(question))
+    return any(hearsay or len(q & _bigrams(s)) >= 0.2 * len(q)
+               for s in _CLAUSE.findall(text) if _DEBUNK.search(s))
 
 
 class _CitedChunk:
@@ -99,7 +118,7 @@ def score_answer(item: EvalItem, answer) -> dict[str, Any]:
         row["citations_precise"] = sum(precise)
     else:
         # honest = refused, or the answer itself flags the claim as unsupported (the corpus debunks X-grade rumours)
-        row["refusal_ok"] = answer.refused or bool(_HONEST.search(text))
+        row["refusal_ok"] = answer.refused or is_honest(item.question, text)
     return row
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from sme_ai.generate.context import NUMERIC_QUESTION, Passage, is_listing, sentence_score
-from sme_ai.question import sub_questions
+from sme_ai.generate.context import ANSWER_BONUS, NUMERIC_QUESTION, Passage, is_listing, sentence_score
+from sme_ai.question import answer_patterns, sub_questions
 from sme_ai.text import bigrams, tokenize
 
 APPLICABILITY = re.compile(r"能不能|能否|可不可以|可以申请|能申请|符合|够不够|够格|算不算|达到几级|要达到|条件|资格|有没有资格")
@@ -45,15 +45,18 @@ def _ranked(question: str, passages: list[Passage], others: str = "") -> list[tu
     qt = set(tokenize(question)) - set(tokenize(others))
     qb, numeric = bigrams(question) - bigrams(others), bool(NUMERIC_QUESTION.search(question))
     owner, listing = bool(APPLICABILITY.search(question)), is_listing(question)
+    answers = answer_patterns(question)
     scored = []
     for p in passages:
         for s in p.sentences:
             clean = _clean(s)
             if len(clean) < 6 or clean.rstrip("\n").endswith(("：", ":")):
                 continue
-            score = sentence_score(qt, qb, clean, numeric, listing) - 0.1 * p.n
+            score = sentence_score(qt, qb, clean, numeric, listing, answers) - 0.1 * p.n
             if owner and _CONDITION.search(clean):
                 score += 0.5
+            if s == p.heads:  # every item of the list the question asks for
+                score += ANSWER_BONUS
             scored.append((score, p.n, clean))
     scored.sort(key=lambda t: -t[0])
     return scored
@@ -76,11 +79,14 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
         if best:
             chosen.append(best)
     limit = max(MAX_SOURCES, len({n for n, _ in chosen}))
+    heads = {p.heads for p in passages if p.heads}
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
             break
         sources = {m for m, _ in chosen}
         if n not in sources and len(sources) >= limit:
+            continue
+        if sentence in heads and any(c in heads for _, c in chosen):  # one list of heads is the answer's list
             continue
         if not _is_near_duplicate(sentence, [c for _, c in chosen]):
             chosen.append((n, sentence))
