@@ -387,3 +387,16 @@ def test_a_question_for_a_whole_list_gets_every_head_of_the_list_not_the_two_ite
     assert answer.startswith("五项保障措施：组织保障、资金支持、人才保障、交流互鉴、国际合作[1]。")
     # a question for one thing gets no list of heads
     assert all(not p.heads for p in compact_context("资金支持是什么意思？", hits))
+
+
+def test_for_an_amount_the_documents_do_not_give_their_own_word_comes_before_another_citys_amounts():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    q = "长治的试点专项资金，每家企业最多能补多少？"
+    hits = [_hit(0, "山西长治市属于第二批试点城市。长治对单个企业的具体补助标准，本知识库只取得了文件开头，资料未给出。",
+                 "城市试点地方案例 > 长治"),
+            _hit(1, "以中山市为例，其细则按改造后达到的数字化等级分档补助：二级最高30万元，三级最高60万元，四级最高100万元。",
+                 "城市试点地方案例 > 中山")]
+    first = extractive_answer(q, compact_context(q, hits), max_sentences=1)
+    assert "资料未给出" in first and "中山" not in first

@@ -29,6 +29,9 @@ RUMOUR_OVERLAP = 0.35  # share of the question's bigrams a listed rumour must ho
 # score for a sentence holding the kind of value asked for (`sentence_score`); dev set, extractive, 177 answerable:
 # key facts 0 → 0.712, 1.5 → 0.740, 3 → 0.757, 5 → 0.785, 6 → 0.791, 8 → 0.791, 12 → 0.780
 ANSWER_BONUS = 6.0
+# the corpus saying what it does not hold ("温州对单个企业的具体补助标准…资料未给出"): for "温州能补多少钱" that is the
+# answer, where another city's amounts would be a wrong one with a citation
+GAP = re.compile(r"资料未给出|未给出|未取得|未检索到|没有检索到|没有取得|本知识库(?:目前)?没有|没有官方(?:来源|依据)")
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class Passage:
 
 _LIST_QUESTION = re.compile(r"哪些|哪几|什么|几[个项条类方面大]|分别|包括|有哪|which|what")
 # a question that wants every item of a list ("哪几大类", "哪些保障措施"), not one thing ("什么意思")
-_WHOLE_LIST = re.compile(r"哪些|哪几|几[个项条类方面大]|[一二三四五六七八九十两]\s*[个项条类方面大]+|分别|有哪|which")
+_WHOLE_LIST = re.compile(r"哪些|哪几|几[个项条类方面大]|[二三四五六七八九十]\s*(?:大|方面|类|项|条)|分别|有哪|which")
 # a list item with a short head: "1. 组织保障：…", "- 产品生命周期数字化（4个）：…", "（2）资金支持：…"
 _ITEM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*(?:\*\*)?([^：:\n。；;]{2,16}?)(?:\*\*)?[：:]",
                         re.M)
@@ -71,8 +74,9 @@ def sentence_score(question_tokens: set[str], question_bigrams: set[str], senten
     score = overlap + 2.0 * bi + (0.5 if numeric and _HAS_NUM.search(sentence) else 0.0) + 0.1 * min(novel, 8)
     if listing:
         score += 0.3 * min(len(_ENUMERATION.findall(sentence)), 4)
-    if answers:
-        score += ANSWER_BONUS * sum(1 for a in answers if a.search(sentence)) / len(answers)
+    if answers:  # the value asked for, or the documents' own word that they do not give it
+        share = 1.0 if GAP.search(sentence) else sum(1 for a in answers if a.search(sentence)) / len(answers)
+        score += ANSWER_BONUS * share
     return score
 
 
