@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     # generation (used by later stages)
     llm_backend: Literal["llama-cpp", "transformers", "openai", "extractive"] = "llama-cpp"
     llm_model: str = Field("qwen2.5-coder-1.5b", description="catalog name, or a GGUF file / model folder path")
-    llm_lora: Path | None = Field(None, description="a GGUF LoRA adapter (sme-ai tune export) on top of llm_model "
-                                                    "(llama-cpp backend)")
+    llm_lora: str | None = Field(None, description="a LoRA adapter on top of llm_model (llama-cpp backend): a shipped "
+                                                   "adapter's name (sme-ai-lora-0.5b) or a GGUF file (sme-ai tune export)")
     n_threads: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)
     n_ctx: int = Field(4096, ge=512)
     max_answer_tokens: int = Field(220, ge=16)

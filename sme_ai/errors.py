@@ -204,6 +204,20 @@ class ModelNotFetchedError(ModelError):
         super().__init__(f"Model '{name}' is not in {path}. Run `sme-ai models pull {name}` first.")
 
 
+class AdapterBaseMismatchError(ModelError):
+    def __init__(self, adapter: str, base: str, model: str):
+        self.adapter, self.base, self.model = adapter, base, model
+        super().__init__(f"The adapter '{adapter}' was trained on '{base}', not on '{model}': "
+                         f"set SME_AI_LLM_MODEL={base} or leave SME_AI_LLM_LORA empty.")
+
+
+class AdapterChecksumError(ModelError):
+    def __init__(self, path: Path, expected: str, found: str):
+        self.path, self.expected, self.found = path, expected, found
+        super().__init__(f"The shipped adapter {path} does not match its catalog sha256 (expected {expected}, found "
+                         f"{found}): reinstall sme-ai, or point SME_AI_LLM_LORA at your own adapter file.")
+
+
 class ModelFolderMissingError(ModelError):
     """The transformers backend needs a model folder; the catalog ships GGUF files only."""
 

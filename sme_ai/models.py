@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sme_ai.errors import ChecksumMismatchError, DiskFullError, ModelNotFetchedError, RegistryError, UnknownModelError
+from sme_ai.errors import (AdapterBaseMismatchError, AdapterChecksumError, ChecksumMismatchError, DiskFullError,
+                           ModelNotFetchedError, RegistryError, UnknownModelError)
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,46 @@ CATALOG: dict[str, ModelSpec] = {
 }
 
 DEFAULT_MODELS = ("embeddinggemma-300m", "qwen2.5-coder-1.5b")
+
+
+@dataclass(frozen=True)
+class AdapterSpec:
+    """A LoRA adapter shipped inside the package (`sme_ai/data/adapters/`, with its model card beside it)."""
+
+    name: str
+    base: str  # the catalog model it was trained on; it is served on top of that model only
+    filename: str
+    sha256: str
+
+    @property
+    def path(self) -> Path:
+        return Path(__file__).parent / "data" / "adapters" / self.filename
+
+
+ADAPTERS = {
+    a.name: a
+    for a in (
+        AdapterSpec(name="sme-ai-lora-0.5b", base="qwen2.5-coder-0.5b", filename="sme-ai-lora-0.5b.gguf",
+                    sha256="7d51014df1d65bc7253a95955518fcea13e976a111907db42cdb28ea581b0ce2"),
+    )
+}
+
+
+def resolve_adapter(name_or_path: str | Path, model: str) -> Path:
+    """A shipped adapter's name → its file (checked against its sha256 and the model it was trained on); anything
+    else is taken as a user's own GGUF adapter file."""
+    spec = ADAPTERS.get(str(name_or_path))
+    if spec is None:
+        path = Path(name_or_path).expanduser()
+        if not path.is_file():
+            raise UnknownModelError(str(name_or_path), sorted(ADAPTERS))
+        return path
+    if spec.base != model:
+        raise AdapterBaseMismatchError(spec.name, spec.base, model)
+    found = sha256_file(spec.path) if spec.path.is_file() else "(missing)"
+    if found != spec.sha256:
+        raise AdapterChecksumError(spec.path, spec.sha256, found)
+    return spec.path
 
 
 def get_spec(name: str) -> ModelSpec:

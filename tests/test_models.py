@@ -110,3 +110,26 @@ def test_catalog_matches_models_md():
     assert spec.size == 1_117_320_768
     gemma = models.get_spec("embeddinggemma-300m")
     assert [p.version for p in gemma.parts][:2] == ["0.2.1", "0.2.2"] and len(gemma.parts) == 25
+
+
+def test_a_shipped_adapter_resolves_by_name_for_its_own_base_model_only(tmp_path):
+    from sme_ai.errors import AdapterBaseMismatchError, AdapterChecksumError
+
+    for spec in models.ADAPTERS.values():  # the shipped file is there and is the one the catalog names
+        assert models.resolve_adapter(spec.name, spec.base) == spec.path
+        assert spec.path.stat().st_size < 5 * 1024 * 1024  # tracked files stay under 5 MB
+        assert (spec.path.parent / f"{spec.name}.md").is_file()  # with its model card
+        with pytest.raises(AdapterBaseMismatchError, match=spec.base):
+            models.resolve_adapter(spec.name, "qwen2.5-coder-1.5b")
+    own = tmp_path / "mine.gguf"
+    own.write_bytes(b"GGUF")
+    assert models.resolve_adapter(str(own), "qwen2.5-coder-1.5b") == own  # a user's own adapter file
+    with pytest.raises(UnknownModelError):
+        models.resolve_adapter("no-such-adapter", "qwen2.5-coder-0.5b")
+    fake = models.AdapterSpec(name="x", base="b", filename="sme-ai-lora-0.5b.gguf", sha256="0" * 64)
+    models.ADAPTERS["x"] = fake
+    try:
+        with pytest.raises(AdapterChecksumError):
+            models.resolve_adapter("x", "b")
+    finally:
+        del models.ADAPTERS["x"]

@@ -13,9 +13,9 @@ def make_llm(settings) -> LLM | None:
         from sme_ai.generate.llama_cpp_backend import LlamaCppLLM
 
         path = models.resolve(settings.llm_model, settings.home)
-        name = settings.llm_model + (f"+{settings.llm_lora.stem}" if settings.llm_lora else "")
-        return LlamaCppLLM(path, name=name, n_threads=settings.n_threads, n_ctx=settings.n_ctx,
-                           lora_path=settings.llm_lora)
+        lora = models.resolve_adapter(settings.llm_lora, settings.llm_model) if settings.llm_lora else None
+        name = settings.llm_model + (f"+{lora.stem}" if lora else "")
+        return LlamaCppLLM(path, name=name, n_threads=settings.n_threads, n_ctx=settings.n_ctx, lora_path=lora)
 
     def transformers():
         from sme_ai.generate.transformers_backend import TransformersLLM, resolve_folder

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 PLACEHOLDER = "_(not measured yet: run `sme-ai eval --answers` and pass its report with --eval-before/--eval-after)_"
-METRICS = ("key_fact_accuracy", "refusal_accuracy", "false_refusals", "citation_precision", "claim_support",
+METRICS = ("n", "key_fact_accuracy", "refusal_accuracy", "false_refusals", "citation_precision", "claim_support",
            "invented_numbers", "first_token_p50", "total_p50")
 
 
@@ -71,7 +71,7 @@ paraphrase of a dev-set question (character-bigram Jaccard below {manifest.get('
 
 Training: {steps} optimizer steps in {minutes}; final loss {_fmt(final_loss)}.
 
-## Evaluation (full dev set, never seen in training)
+## Evaluation (dev-set questions, never seen in training; n = questions answered)
 
 {eval_table(_answers(eval_before), _answers(eval_after))}
 

@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 class TrainConfig:
     """Defaults: the CPU configuration for the 0.5B on a 2-core machine (the top 8 of 24 layers adapted, batch 1 ×
     8 accumulated, 55 optimizer steps = 440 examples, and a hard stop at 88 minutes: a checkpoint and the adapter
-    are written whenever it stops). Measured on the shared 2-core machine (load ≈ 7, so about a third of it):
-    36–40 s per example of ~750 tokens; the estimate for the machine alone is ~12 s, so 440 examples ≈ 90 min.
-    Re-measure with `--max-steps 5 --accumulate 1` before a real run and adjust --max-steps."""
+    are written whenever it stops). Measured on an AVX2-only 2-core EPYC: 132–143 s per optimizer step (8 examples,
+    ~6,300 tokens, 44–48 tokens/s) with the machine to itself, 162 s on average with other work beside it, so the
+    88-minute stop ends the run after 33 steps (264 examples). Re-measure with `--max-steps 2` before a real run and
+    set --max-steps so the schedule ends inside the time limit."""
 
     r: int = 16
     alpha: float = 32.0
