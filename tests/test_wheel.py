@@ -79,6 +79,7 @@ def test_every_file_the_library_opens_is_in_the_wheel(wheel, tmp_path):
     missing = [p for p in opened if _in_wheel(p) not in members]
     assert not missing, missing
     assert "sme_ai/corpora/policy/action_plan_2025_2027.md" in members  # the shipped knowledge base
+    assert {"sme_ai/data/adapters/sme-ai-lora-0.5b.gguf", "sme_ai/data/adapters/sme-ai-lora-0.5b.md"} <= members
 
 
 def test_the_installed_wheel_answers_outside_the_checkout(wheel, tmp_path):
