@@ -16,6 +16,7 @@ import re
 from sme_ai.eval.dataset import EvalItem
 from sme_ai.eval.stats import percentile
 from sme_ai.generate.verify import is_supported, numbers_in
+from sme_ai.question import is_hearsay
 from sme_ai.text import normalize_text
 
 
@@ -29,6 +30,12 @@ def _han(text: str) -> str:
     return re.sub(r"[^\u4e00-\u9fffA-Za-z0-9%]", "", text)
 
 
+def _grams(text: str) -> set[str]:
+    """Character bigrams of a text's letters and digits (markers, punctuation and spaces aside)."""
+    plain = _han(re.sub(r"\[\d+\]", "", text))
+    return {plain[i:i + 2] for i in range(len(plain) - 1)}
+
+
 def answer_sentences(text: str) -> list[str]:
     body = text.split("注意：")[0].split("\n\n您可以参考")[0]
     return [s.strip() for s in _SENTENCE.findall(body) if len(_han(re.sub(r"\[\d+\]", "", s))) >= 6]
@@ -39,8 +46,7 @@ def claim_support(text: str, cited_text: dict[int, str]) -> tuple[int, int]:
     supported = total = 0
     for sentence in answer_sentences(text):
         marks = [int(m) for m in re.findall(r"\[(\d+)\]", sentence)]
-        plain = _han(_FRAME.sub("", re.sub(r"\[\d+\]", "", sentence)))
-        grams = {plain[i:i + 2] for i in range(len(plain) - 1)}
+        grams = _grams(_FRAME.sub("", re.sub(r"\[\d+\]", "", sentence)))
         source = _han(" ".join(cited_text.get(m, "") for m in marks))
         total += 1
         if marks and grams and sum(g in source for g in grams) >= CLAIM_SUPPORT * len(grams):
@@ -53,8 +59,7 @@ def doubled_sentences(text: str) -> int:
     seen: list[set[str]] = []
     doubled = 0
     for sentence in answer_sentences(text):
-        plain = _han(re.sub(r"\[\d+\]", "", sentence))
-        grams = {plain[i:i + 2] for i in range(len(plain) - 1)}
+        grams = _grams(sentence)
         if any(len(grams & g) >= 0.8 * min(len(grams), len(g)) for g in seen if g and grams):
             doubled += 1
         seen.append(grams)
@@ -67,22 +72,15 @@ _HONEST = re.compile(r"没有.{0,6}依据|未.{0,4}(核实|证实)|并无|不存
 # "不实/误传" is honest only as a correction of what this question claims: the sentence shares a fifth of the
 # question's bigrams, or the question repeats hearsay (a rumour line quoted for an unrelated question is not a refusal)
 _DEBUNK = re.compile(r"不实|误传")
-_HEARSAY = re.compile(r"听说|聽說|据说|據說|网上|網上|网传|有人说|文章|同行说|咨询公司|是真的|是不是")
 _CLAUSE = re.compile(r"[^。！？!?；;\n]+")
-
-
-def _bigrams(text: str) -> set[str]:
-    text = re.sub(r"[\s，。、：；！？“”（）《》,.:;!?()\"]", "", text)
-    return {text[i:i + 2] for i in range(len(text) - 1)}
 
 
 def is_honest(question: str, text: str) -> bool:
     if _HONEST.search(text):
         return True
-    q = _bigrams(normalize_text(question))
-    hearsay = bool(_HEARSAY.search(question))
-    return any(hearsay or len(q & _bigrams(s)) >= 0.2 * len(q)
-               for s in _CLAUSE.findall(text) if _DEBUNK.search(s))
+    asked = normalize_text(question)
+    q, hearsay = _grams(asked), is_hearsay(asked)
+    return any(hearsay or len(q & _grams(s)) >= 0.2 * len(q) for s in _CLAUSE.findall(text) if _DEBUNK.search(s))
 
 
 class _CitedChunk:

@@ -156,10 +156,11 @@ def compact_context(question: str, hits: list[Hit], *, budget_chars: int = 600, 
     seen: set[str] = set()
     hits = hits[:max_passages]
     per_passage = max(80, budget_chars // max(1, len(hits)))
+    whole_list = bool(_WHOLE_LIST.search(question))
     for hit in hits:
         if INJECTION.search(hit.chunk.text):  # a document that gives orders is left out of the prompt entirely
             continue
-        heads = list_heads(hit.chunk.text, hit.chunk.section or "") if _WHOLE_LIST.search(question) else ""
+        heads = list_heads(hit.chunk.text, hit.chunk.section or "") if whole_list else ""
         chosen = [s for s in select_sentences(question, hit.chunk.text, per_passage - len(heads),
                                               hit.chunk.section or "") if s not in seen]
         heads = heads if heads and heads not in seen else ""
