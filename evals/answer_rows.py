@@ -8,7 +8,9 @@ balanced sample.
 Several `--model`s (each with its own `--out`) answer each question in turn, in one process, so they are compared on
 the same questions under the same CPU conditions: `--model qwen2.5-coder-0.5b qwen2.5-coder-0.5b+sme-ai-lora-0.5b
 --out base.jsonl tuned.jsonl` (`model+adapter`: a shipped adapter's name or a GGUF adapter file). `--same-as
-ROWS.jsonl` answers only the questions that run answered (to compare with a partial run).
+ROWS.jsonl` answers only the questions that run answered (to compare with a partial run). Settings per run:
+`qwen2.5-coder-0.5b@answer_skeleton=false qwen2.5-coder-0.5b` compares the engine without and with the skeleton
+check on one loaded model and one generation per prompt (the second replays it).
 """
 
 from __future__ import annotations
@@ -35,11 +37,36 @@ def _ids(path: Path) -> set[str]:
 
 
 def _settings(model: str) -> dict:
-    """"extractive", a catalog model, or "model+adapter" (a shipped adapter's name or a GGUF adapter file)."""
+    """"extractive", a catalog model, or "model+adapter" (a shipped adapter's name or a GGUF adapter file), each
+    optionally with "@setting=value,…" (answer_skeleton=false, model_context=evidence): Settings fields."""
+    model, _, extra = model.partition("@")
+    overrides = dict(kv.split("=", 1) for kv in extra.split(",") if kv)
     if model == "extractive":
-        return {"llm_backend": "extractive"}
+        return {"llm_backend": "extractive", **overrides}
     base, _, lora = model.partition("+")
-    return {"llm_model": base, "llm_lora": lora or None}
+    return {"llm_model": base, "llm_lora": lora or None, **overrides}
+
+
+class _Replay:
+    """One loaded model for the variants that share it; a prompt it has already answered (a variant that differs
+    only after generation) is replayed, so those rows carry the first variant's generation and no timing of
+    their own."""
+
+    def __init__(self, llm):
+        self.llm, self.name, self._seen = llm, llm.name, {}
+        self.replayed = False
+
+    def stream(self, messages, **kwargs):
+        key = json.dumps([messages, sorted(kwargs.items())], ensure_ascii=False, default=str)
+        self.replayed = key in self._seen
+        if self.replayed:
+            yield from self._seen[key]
+            return
+        pieces = []
+        for piece in self.llm.stream(messages, **kwargs):
+            pieces.append(piece)
+            yield piece
+        self._seen = {key: pieces}  # only the last prompt: the variants answer one question in turn
 
 
 def run(data_dir: Path, models: list[str], outs: list[Path], dataset: Path, same_as: Path | None = None) -> None:
@@ -48,7 +75,15 @@ def run(data_dir: Path, models: list[str], outs: list[Path], dataset: Path, same
     from sme_ai.assistant import Assistant
     from sme_ai.config import Settings
 
-    assistants = [Assistant(Settings(data_dir=data_dir, **_settings(m))) for m in models]
+    settings = [Settings(data_dir=data_dir, **_settings(m)) for m in models]
+    shared: dict[tuple, _Replay] = {}
+    for st in settings:
+        key = (st.llm_backend, st.llm_model, st.llm_lora)
+        if st.llm_backend != "extractive" and key not in shared:
+            shared[key] = _Replay(Assistant.load_llm(st))
+    first = Assistant(settings[0])
+    assistants = [Assistant(st, embedder=first.embedder, llm=shared.get((st.llm_backend, st.llm_model, st.llm_lora)))
+                  for st in settings]  # one embedder for all (the embedder settings are the same)
     done = [_ids(out) if out.exists() else set() for out in outs]
     wanted = _ids(same_as) if same_as else None
     todo = [it for it in interleaved(load_items(dataset))
@@ -59,8 +94,15 @@ def run(data_dir: Path, models: list[str], outs: list[Path], dataset: Path, same
             for asst, f, d in zip(assistants, files, done):
                 if item.id in d:
                     continue
-                row = score_answer(item, asst.ask(item.question, [(q, "") for q in item.history]))
+                if isinstance(asst.llm, _Replay):
+                    asst.llm.replayed = False  # a question refused before the model reaches it is no replay
+                answer = asst.ask(item.question, [(q, "") for q in item.history])
+                row = score_answer(item, answer)
+                row["raw"] = answer.meta.get("raw", "")  # what the model wrote, before checks and fallbacks
                 row["finished_at"] = round(time.time(), 1)  # to tell which rows shared the CPU with other work
+                if isinstance(asst.llm, _Replay) and asst.llm.replayed:
+                    row["replayed"] = True
+                    row["first_token_ms"] = row["total_ms"] = None
                 f.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
                 f.flush()
             print(f"{i}/{len(todo)} {item.id}", flush=True)

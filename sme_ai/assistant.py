@@ -173,7 +173,7 @@ class Assistant:
         from sme_ai.generate import answer as step
         from sme_ai.generate.compose import Composed, compose
         from sme_ai.generate.context import compact_context
-        from sme_ai.generate.extractive import extractive_answer
+        from sme_ai.generate.extractive import evidence_passages, extractive_answer
         from sme_ai.generate.premise import check_premise
         from sme_ai.generate.tidy import clean_model_text
         from sme_ai.question import check_question, checkable_terms
@@ -211,11 +211,12 @@ class Assistant:
         if self.llm is not None:  # 7. the quoted draft on screen at once; the model's answer replaces it
             yield Draft(step.draft_answer(question, standalone, extract(), passages, hits, model="extractive",
                                           timings={**timings, "draft_ms": clock()}, prompts_dir=s.prompts_dir))
-        messages = step.build_messages(standalone, passages, s.prompts_dir)  # 8. generate → verify → fall back
+        prompt = evidence_passages(standalone, passages) if s.model_context == "evidence" else passages
+        messages = step.build_messages(standalone, prompt, s.prompts_dir)  # 8. generate → verify → fall back
         composed = None
         for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens, extract=extract,
                            tidy=lambda raw: clean_model_text(raw, passages), keep_numbers=True,
-                           max_chars=s.max_answer_chars):
+                           skeleton=s.answer_skeleton, english=english, max_chars=s.max_answer_chars):
             if isinstance(out, Composed):
                 composed = out
             else:

@@ -33,13 +33,16 @@ def seed_path() -> Path:
 
 @pytest.fixture
 def fake_settings(tmp_path, monkeypatch):
-    """Settings for fast tests: hash embedder, in-memory store, temp folders, no TOML/env leakage."""
+    """Settings for fast tests: hash embedder, in-memory store, temp folders, no TOML/env leakage. The scripted
+    replies of the fake models are what the front ends must show, so they are not held to the quoted skeleton
+    (`answer_skeleton`: its own tests in test_answer.py turn it on)."""
     from sme_ai.config import Settings
 
     for key in list(os.environ):
         if key.startswith("SME_AI_"):
             monkeypatch.delenv(key)
-    return Settings(data_dir=tmp_path / "kb", home=tmp_path / "home", embedder="hash", vector_store="memory")
+    return Settings(data_dir=tmp_path / "kb", home=tmp_path / "home", embedder="hash", vector_store="memory",
+                    answer_skeleton=False)
 
 
 @pytest.fixture

@@ -157,6 +157,16 @@ def test_nothing_from_a_document_or_a_question_can_become_html(ctx):
     assert re.search(r"(?<!\\)[\[\]()*`]", md) is None  # every Markdown character is escaped
 
 
+def test_a_final_answer_that_is_the_quotation_says_so():
+    from sme_ai.types import Answer
+
+    quoted = Answer(question="q", text="上云率超过40%[1]。", model="m", meta={"fallback": "extractive:lost_facts"})
+    written = Answer(question="q", text="上云率超过40%[1]。", model="m")
+    assert render.QUOTED_NOTE in render.answer_markdown(quoted)
+    assert render.QUOTED_NOTE not in render.answer_markdown(written)
+    assert render.QUOTED_NOTE not in render.draft_markdown(Answer(question="q", text="x[1]。", meta={"draft": True}))
+
+
 def test_sessions_do_not_share_history(fake_settings, docs):
     def reply(messages):
         return "数控化率达到75%[1]。" if "数控" in messages[-1]["content"] else REPLY

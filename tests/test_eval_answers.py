@@ -58,3 +58,13 @@ def test_a_rumour_line_counts_as_a_refusal_only_when_it_corrects_the_question():
     # quoted for a question about something else, it is not an honest "the documents don't say"
     assert not is_honest("2026年“小巨人”第八批的申报截止日期是哪天？", rumour)
     assert is_honest("2026年第八批的截止日期是哪天？", "资料中没有关于第八批的内容。")
+
+
+def test_a_figure_of_the_cited_chunks_section_heading_is_not_invented():
+    item = EvalItem(id="x", question="保障措施有哪些？", type="fact", facts=["组织保障"])
+    chunk = Chunk(id="c1", doc_id="d", source="policy/a.md", title="行动方案", text="1. 组织保障：建立机制。",
+                  section="行动方案（2025—2027年）的五项保障措施")
+    answer = Answer(question="q", text="行动方案（2025—2027年）的五项保障措施：组织保障[1]。", hits=(Hit(chunk=chunk, score=1.0),),
+                    citations=(Citation(n=1, source="policy/a.md", title="行动方案", quote="x", chunk_id="c1"),))
+    assert score_answer(item, answer)["invented_numbers"] == []
+    assert score_answer(item, _answer("上云率超过45%[1]。"))["invented_numbers"] == ["45%"]

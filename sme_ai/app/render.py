@@ -60,9 +60,15 @@ def answer_markdown(answer: Answer, *, cached: bool = False) -> str:
     parts = [text]
     if answer.citations:
         parts.append("**引用来源**（点击展开）\n\n" + "\n".join(citation_block(c) for c in answer.citations))
+    if str(answer.meta.get("fallback", "")).startswith("extractive") and not answer.meta.get("draft"):
+        parts.append(f"<small>{QUOTED_NOTE}</small>")
     if cached:
         parts.append("<small>⚡ 相同或相近的问题已回答过，来自缓存</small>")
     return "\n\n".join(parts)
+
+
+# the final answer is the quotation, not what the model wrote (it lost a fact, refused, or could not be verified)
+QUOTED_NOTE = "📄 以上摘自资料原文：助手组织的回答未通过核验（漏掉或改动了资料中的关键信息）或未能完成，未采用"
 
 
 DRAFT_HEAD = "📄 **资料原文摘录**（先供参考；助手正在组织回答，完成后替换这里）"

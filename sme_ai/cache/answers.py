@@ -28,10 +28,15 @@ def cache_key(question: str, kb_version: int) -> str:
     return f"{kb_version}:{_NOISE.sub('', normalize_text(question).lower())}"
 
 
+_SETTLED = ("extractive:unverifiable", "extractive:lost_facts", "extractive:model_refused")
+
+
 def cacheable(answer: Answer) -> bool:
-    """Not an answer produced because the model failed or the request was cancelled: those may differ next time."""
+    """Not an answer produced because the model failed or the request was cancelled: those may differ next time.
+    The quoted answer that replaced what the model wrote (nothing verifiable, the facts lost, a refusal where the
+    documents answer) is what the same question gets again."""
     fallback = str(answer.meta.get("fallback") or "")
-    return not fallback or fallback == "extractive:unverifiable"
+    return not fallback or fallback in _SETTLED
 
 
 class AnswerCache:

@@ -7,7 +7,6 @@ cites; a sentence without a marker is unsupported."""
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from typing import Any
 
@@ -94,7 +93,9 @@ def score_answer(item: EvalItem, answer) -> dict[str, Any]:
     text = normalize_text(answer.text)
     chunks = {h.chunk.id: h.chunk for h in answer.hits}
     chunks.update({c.chunk_id: _CitedChunk(c.quote) for c in answer.citations if c.chunk_id not in chunks})
-    support = normalize_text(" ".join(c.text for c in chunks.values()) + " " + item.question).replace("％", "%")
+    # a chunk's section heading is source text too ("行动方案（2025—2027年）的五项保障措施" leads its list's heads)
+    support = normalize_text(" ".join(f"{getattr(c, 'section', '') or ''} {c.text}" for c in chunks.values())
+                             + " " + item.question).replace("％", "%")
     body = text.split("注意：")[0]
     invented = [n for n in numbers_in(body) if not is_supported(n, support)] if not answer.refused else []
     row: dict[str, Any] = {"id": item.id, "type": item.type, "answerable": item.answerable, "refused": answer.refused,
@@ -156,7 +157,7 @@ def summarize_answers(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out = block(rows)
     out["latency_ms"] = {"first_token_p50": percentile([r["first_token_ms"] for r in rows], 0.5),
                          "first_token_p95": percentile([r["first_token_ms"] for r in rows], 0.95),
-                         "total_p50": statistics.median([r["total_ms"] for r in rows]) if rows else None,
+                         "total_p50": percentile([r["total_ms"] for r in rows], 0.5),
                          "total_p95": percentile([r["total_ms"] for r in rows], 0.95)}
     out["by_type"] = {t: block(rs) for t, rs in sorted(by_type.items())}
     return out

@@ -23,19 +23,20 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sme_ai.generate.context import Passage
+from sme_ai.generate.context import Passage, list_heads
 from sme_ai.text import bigrams, split_sentences, tokenize
 
 _MARKERS = re.compile(r"[\[【]\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 # 文号 first, then numbers with the unit that follows them: "100万元" is not supported by "100分".
-_UNIT = r"(?:万亿|亿元|万元|亿|万|元|[%％‰]|家|个|项|分|倍|年|月|日|号|城|人|台|套|座|条|次|天|小时)?"
-_NUMBER = re.compile(r"〔\d{4}〕\d+号|\d+(?:\.\d+)?\s*" + _UNIT)
+_UNIT = r"(?:万亿|亿元|万元|亿|万|元|[%％‰]|家|个|项|分|倍|年|月|日|号|城|人|台|套|座|条|次|天|小时)"
+# the space before a unit belongs to the number only when a unit follows ("3.5\n" is "3.5")
+_NUMBER = re.compile(r"〔\d{4}〕\d+号|\d+(?:\.\d+)?(?:\s*" + _UNIT + ")?")
 _SENT = re.compile(r"[^。！？!?\n]+[。！？!?]*\n?")
 _REFUSAL = re.compile(r"资料中?未提及|资料中?没有(提到|提及|相关)|未在资料中|not (mentioned|covered)|do(es)? not (mention|cover)", re.I)
 
 
 def _canon(num: str) -> str:
-    return num.replace("％", "%").replace(" ", "")
+    return re.sub(r"[ \t\u3000]", "", num.replace("％", "%"))
 
 
 def numbers_in(text: str) -> list[str]:
@@ -167,7 +168,8 @@ def _stands(grams: set[str], text: str) -> bool:
 def enumeration_bound(sentence: str, source: str) -> bool:
     """A list in the answer ("工信部、财政部、人民银行以及国家数据局") comes from one list in the source: every item
     stands in the one source sentence that holds most of them (no item merged in from another sentence)."""
-    parts = _sentences(source)
+    heads = list_heads(source)  # the heads of a list's items are one list too ("五项保障措施：组织保障、资金支持、…")
+    parts = [*_sentences(source), *([heads] if heads else [])]
     for clause in _CLAUSE.findall(_MARKERS.sub("", sentence)):
         if clause.count("、") < 2:
             continue
@@ -195,9 +197,9 @@ def polarity_agrees(sentence: str, source: str) -> bool:
 
 
 def _support_text(passages: list[Passage]) -> str:
-    """Only the sources support a number: a figure that merely repeats the question ("奖补1亿元是真的吗") is not
-    evidence."""
-    return _canon(" ".join(p.hit.chunk.text for p in passages))
+    """Only the sources support a number (their text and section headings): a figure that merely repeats the
+    question ("奖补1亿元是真的吗") is not evidence."""
+    return _canon(" ".join(f"{p.hit.chunk.section or ''} {p.hit.chunk.text}" for p in passages))
 
 
 def is_supported(number: str, support: str) -> bool:
@@ -209,10 +211,16 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
     """The passages that support the sentence (its own markers first, else the best other one), or None with why."""
     words, numbers = content_words(sentence), numbers_in(sentence)
 
-    def fits(n: int) -> str:
-        source = by_n[n].hit.chunk.text
+    def fits(n: int, alone: bool = True) -> str:
+        chunk = by_n[n].hit.chunk
+        source = chunk.text
         if support_share(words, source) < SUPPORT:
             return "claim"
+        # every figure stands in the passage the sentence cites, not merely somewhere in the prompt ("行动方案一共有
+        # 13大任务[1]" where 13 is the 2020 plan's count in passage 3); a sentence citing several passages is
+        # checked against them together below
+        if alone and any(not is_supported(x, _canon(f"{chunk.section or ''} {source}")) for x in numbers):
+            return "binding"
         if any(is_supported(x, _canon(source)) and not number_bound(x, sentence, source) for x in numbers):
             return "binding"
         if not polarity_agrees(sentence, source):
@@ -221,7 +229,10 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
             return "binding"
         return ""
 
-    own = [n for n in cited if not fits(n)]
+    own = [n for n in cited if not fits(n, alone=len(cited) == 1)]
+    together = _canon(" ".join(f"{by_n[n].hit.chunk.section or ''} {by_n[n].hit.chunk.text}" for n in own))
+    if len(cited) > 1 and any(not is_supported(x, together) for x in numbers):
+        own = []
     if own or not cited and not words:
         return own, ""
     why = fits(cited[0]) if cited else "claim"
