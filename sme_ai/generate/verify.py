@@ -196,10 +196,15 @@ def polarity_agrees(sentence: str, source: str) -> bool:
     return True
 
 
+def _source_text(passage: Passage) -> str:
+    """What a passage's chunk says, its section heading included ("行动方案（2025—2027年）的五项保障措施")."""
+    return f"{passage.hit.chunk.section or ''} {passage.hit.chunk.text}"
+
+
 def _support_text(passages: list[Passage]) -> str:
     """Only the sources support a number (their text and section headings): a figure that merely repeats the
     question ("奖补1亿元是真的吗") is not evidence."""
-    return _canon(" ".join(f"{p.hit.chunk.section or ''} {p.hit.chunk.text}" for p in passages))
+    return _canon(" ".join(map(_source_text, passages)))
 
 
 def is_supported(number: str, support: str) -> bool:
@@ -212,14 +217,13 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
     words, numbers = content_words(sentence), numbers_in(sentence)
 
     def fits(n: int, alone: bool = True) -> str:
-        chunk = by_n[n].hit.chunk
-        source = chunk.text
+        source = by_n[n].hit.chunk.text
         if support_share(words, source) < SUPPORT:
             return "claim"
         # every figure stands in the passage the sentence cites, not merely somewhere in the prompt ("行动方案一共有
         # 13大任务[1]" where 13 is the 2020 plan's count in passage 3); a sentence citing several passages is
         # checked against them together below
-        if alone and any(not is_supported(x, _canon(f"{chunk.section or ''} {source}")) for x in numbers):
+        if alone and any(not is_supported(x, _canon(_source_text(by_n[n]))) for x in numbers):
             return "binding"
         if any(is_supported(x, _canon(source)) and not number_bound(x, sentence, source) for x in numbers):
             return "binding"
@@ -230,7 +234,7 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
         return ""
 
     own = [n for n in cited if not fits(n, alone=len(cited) == 1)]
-    together = _canon(" ".join(f"{by_n[n].hit.chunk.section or ''} {by_n[n].hit.chunk.text}" for n in own))
+    together = _support_text([by_n[n] for n in own])
     if len(cited) > 1 and any(not is_supported(x, together) for x in numbers):
         own = []
     if own or not cited and not words:
