@@ -48,7 +48,7 @@ bench: models-test
 # the industry-tuned model (issue 12): data once, then the 0.5B on this CPU (about 90 min) or the 1.5B on a GPU
 TUNE   ?= $(HOME)/.cache/sme-ai/tune
 tune-data: models-test
-	$(BIN)/sme-ai tune data -n 1200 --out "$(TUNE)/data"
+	$(BIN)/sme-ai tune data -n 1260 --out "$(TUNE)/data"
 
 tune-cpu: tune-data
 	$(BIN)/sme-ai --llm-model qwen2.5-coder-0.5b tune train --data "$(TUNE)/data/examples.jsonl" --out "$(TUNE)/run-0.5b"

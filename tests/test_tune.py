@@ -33,8 +33,8 @@ def _passages(example, chunks):
     from sme_ai.generate.context import Passage
     from sme_ai.types import Hit
 
-    return [Passage(n=p["n"], hit=Hit(chunk=chunks[p["chunk"]], score=0.0), sentences=tuple(p["sentences"]))
-            for p in example["passages"]]
+    return [Passage(n=p["n"], hit=Hit(chunk=chunks[p["chunk"]], score=0.0), sentences=tuple(p["sentences"]),
+                    heads=p.get("heads", "")) for p in example["passages"]]
 
 
 def test_data_mix_and_refusal_share(built):
@@ -46,23 +46,57 @@ def test_data_mix_and_refusal_share(built):
     assert {"refusal_removed", "invented", "rumour", "off_topic"} <= kinds
 
 
+def _prompt_context(example) -> str:
+    content = example["messages"][1]["content"]
+    return content[content.index("<资料>"): content.index("</资料>")]
+
+
 def test_every_target_passes_the_products_verification(built):
+    import re
+
     from sme_ai.generate.context import render_context
+    from sme_ai.generate.extractive import evidence_passages
     from sme_ai.generate.verify import numbers_in, verify_answer
 
     chunks, examples, _, _ = built
     for e in examples:
         passages = _passages(e, chunks)
-        v = verify_answer(e["target"], passages)
+        v = verify_answer(e["target"], passages)  # verified against the whole compact context, as the product does
         assert v.text == e["target"] and not v.repaired and not v.auto_cited, e
-        assert render_context(passages) in e["messages"][1]["content"]  # the prompt is the one the product builds
+        assert e["context"] == "evidence"
+        if not e["oracle_added"]:  # the prompt is the evidence-only prompt the product builds for this question
+            assert render_context(evidence_passages(e["model_question"], passages)) in e["messages"][1]["content"]
         assert e["messages"][-1] == {"role": "assistant", "content": e["target"]}
         if e["refusal"]:
             assert e["target"] == "资料中未提及。"
         else:
             assert set(v.used) <= {p.n for p in passages} and v.used
-            text = "".join(p.text for p in passages)
-            assert all(n in text.replace("％", "%") for n in numbers_in(e["target"]))  # verbatim, in what the model saw
+            seen = _prompt_context(e)
+            assert all(n in seen.replace("％", "%") for n in numbers_in(e["target"]))  # verbatim, in what the model saw
+            for sentence in re.findall(r"[^。]+?\[(\d+)\]", e["target"].removeprefix("From the documents (in Chinese): ")):
+                assert f"[{sentence}]" in seen  # the passage it cites is in the prompt
+
+
+def test_evidence_prompt_puts_in_the_answering_sentence_the_selection_missed(built):
+    """Against the product's selection: a fact sentence it did not pick is added to its passage, nothing else."""
+    from sme_ai.generate.extractive import evidence_passages
+    from sme_ai.tune import data
+    from sme_ai.tune.questions import Fact
+
+    chunks, examples, manifest, _ = built
+    e = next(e for e in examples if not e["refusal"] and len(e["passages"]) > 1)
+    passages = _passages(e, chunks)
+    chosen = {(p.n, s) for p in evidence_passages(e["model_question"], passages) for s in p.sentences}
+    # a sentence of a passage that the selection did not take, as the fact the question asks for
+    p, sentence = next((p, s) for p in passages for s in p.sentences
+                       if data._core(s) not in {c for _, c in chosen} and len(s) > 12)
+    fact = Fact(chunk=p.hit.chunk, sentence=sentence.strip(), answer=sentence.strip(), kind="fact")
+    shown, added = data.evidence_prompt(e["model_question"], passages, [fact])
+    assert added
+    got = {(q.n, s) for q in shown for s in q.sentences}
+    assert got - chosen == {(p.n, data._core(sentence))}
+    assert chosen <= got
+    assert 0 <= manifest["oracle_added"] < len(examples)
 
 
 def test_oracle_is_among_distractors_and_removed_for_refusals(built):
