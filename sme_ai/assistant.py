@@ -173,7 +173,7 @@ class Assistant:
         from sme_ai.generate import answer as step
         from sme_ai.generate.compose import Composed, compose
         from sme_ai.generate.context import compact_context
-        from sme_ai.generate.extractive import evidence_passages, extractive_answer
+        from sme_ai.generate.extractive import evidence_passages, extractive_answer, select_evidence
         from sme_ai.generate.premise import check_premise
         from sme_ai.generate.tidy import clean_model_text
         from sme_ai.question import check_question, checkable_terms
@@ -207,16 +207,19 @@ class Assistant:
             yield Final(step.refusal(question, hits, **end, timings={**timings, "total_ms": clock()},
                                      reason="no_relevant_passage"))
             return
-        extract = _once(lambda: extractive_answer(standalone, passages, english=english))
+        chosen = _once(lambda: select_evidence(standalone, passages))  # one selection: the quote and the prompt
+        extract = _once(lambda: extractive_answer(standalone, passages, english=english, chosen=chosen()))
         if self.llm is not None:  # 7. the quoted draft on screen at once; the model's answer replaces it
             yield Draft(step.draft_answer(question, standalone, extract(), passages, hits, model="extractive",
                                           timings={**timings, "draft_ms": clock()}, prompts_dir=s.prompts_dir))
-        prompt = evidence_passages(standalone, passages) if s.model_context == "evidence" else passages
+        prompt = (evidence_passages(standalone, passages, chosen=chosen()) if s.model_context == "evidence"
+                  else passages)
         messages = step.build_messages(standalone, prompt, s.prompts_dir)  # 8. generate → verify → fall back
         composed = None
         for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens, extract=extract,
                            tidy=lambda raw: clean_model_text(raw, passages), keep_numbers=True,
-                           skeleton=s.answer_skeleton, english=english, max_chars=s.max_answer_chars):
+                           skeleton=s.answer_skeleton, english=english, max_chars=s.max_answer_chars,
+                           skeleton_sentences=s.skeleton_sentences):
             if isinstance(out, Composed):
                 composed = out
             else:

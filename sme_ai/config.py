@@ -100,6 +100,8 @@ class Settings(BaseSettings):
         "the model's answer must keep what the quoted evidence's first two sentences say, and a model refusal "
         "where retrieval found relevant passages is not believed: else the quoted answer is the answer (the "
         "small local models lose or misbind facts; turn off for a strong model of your own)"))
+    skeleton_sentences: int = Field(2, ge=1, le=5, description=(
+        "how many of the quoted answer's first sentences the model's answer must keep (answer_skeleton)"))
     prompts_dir: Path | None = Field(None, description="prompt templates (default: the shipped prompts/)")
 
     # the web app (app_gradio.py)

@@ -129,7 +129,7 @@ ADAPTERS = {
     a.name: a
     for a in (
         AdapterSpec(name="sme-ai-lora-0.5b", base="qwen2.5-coder-0.5b", filename="sme-ai-lora-0.5b.gguf",
-                    sha256="7d51014df1d65bc7253a95955518fcea13e976a111907db42cdb28ea581b0ce2"),
+                    sha256="4679ddf004f8c73b7f4fbfccfecd4993126925c2b3d5283228cfeb19b539e9a7"),
     )
 }
 

@@ -133,6 +133,7 @@ def test_keeps_skeleton_wants_each_lead_sentence_and_its_figures():
     skeleton = "首批试点城市包括苏州、东莞、宁波[1]。中央财政对省会城市奖励不超过1.5亿元[2]。与本问无关的第三句[1]。"
     assert keeps_skeleton("首批试点城市包括苏州、东莞和宁波[1]，省会城市的中央财政奖励不超过1.5亿元[2]。", skeleton)
     assert not keeps_skeleton("首批试点城市包括苏州、东莞、宁波[1]。", skeleton)  # the second sentence is lost
+    assert keeps_skeleton("首批试点城市包括苏州、东莞、宁波[1]。", skeleton, sentences=1)  # skeleton_sentences=1
     assert not keeps_skeleton("首批试点城市包括苏州、东莞、宁波[1]，中央财政奖励不超过1亿元[2]。", skeleton)
     assert keeps_skeleton("任何回答[1]。", "")  # no skeleton, nothing to keep
     # an English answer translates the quote: its figures must be there, its characters cannot be

@@ -34,7 +34,8 @@ class Composed:
 def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *, max_tokens: int,
             extract: Callable[[], str], tidy: Callable[[str], str] | None = None,
             refusal_falls_back: bool = False, keep_numbers: bool = False, skeleton: bool = False,
-            english: bool = False, max_chars: int | None = None) -> Iterator[str | Composed]:
+            english: bool = False, max_chars: int | None = None,
+            skeleton_sentences: int | None = None) -> Iterator[str | Composed]:
     """`extract()` gives the extractive text; `tidy` cleans the model's raw text before it is checked.
     A model that says the sources do not cover the question gives a refusal (chat), or the extractive text where
     `refusal_falls_back` (a plan section must say something, and says only what the sources say).
@@ -79,7 +80,7 @@ def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *
     if llm is not None and "fallback" not in meta:
         verified.text, meta["repeated_sentences"] = without_repeats(verified.text)
     if skeleton and llm is not None and "fallback" not in meta and not keeps_skeleton(verified.text, extract(),
-                                                                                          english=english):
+                                                                                          english, skeleton_sentences):
         meta["fallback"] = "extractive:lost_facts"
         verified = verify_answer(extract(), passages)
     if max_chars:
@@ -115,13 +116,13 @@ def _pairs(text: str) -> set[str]:
     return {core[i:i + 2] for i in range(len(core) - 1)}
 
 
-def keeps_skeleton(text: str, extractive: str, english: bool = False) -> bool:
-    """The answer holds each of the extractive text's first `SKELETON_SENTENCES` sentences: all its figures and
-    (for a Chinese answer: an English one translates them) `SKELETON_COVERAGE` of its character pairs. The small
-    models' answers that fail this lost the fact the question asks for, or bound it to another subject."""
+def keeps_skeleton(text: str, extractive: str, english: bool = False, sentences: int | None = None) -> bool:
+    """The answer holds each of the extractive text's first `sentences` (default `SKELETON_SENTENCES`): all its
+    figures and (for a Chinese answer: an English one translates them) `SKELETON_COVERAGE` of its character pairs.
+    The small models' answers that fail this lost the fact the question asks for, or bound it to another subject."""
     lead = re.sub(r"^From the documents \(in Chinese\):\s*", "", extractive)
     have, mine = set(_FIGURE.findall(_MARKER.sub("", text))), _pairs(text)
-    for sentence in marked_sentences(lead)[:SKELETON_SENTENCES]:
+    for sentence in marked_sentences(lead)[: sentences or SKELETON_SENTENCES]:
         if not set(_FIGURE.findall(_MARKER.sub("", sentence))) <= have:
             return False
         pairs = _pairs(sentence)

@@ -101,19 +101,22 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
     return chosen
 
 
-def evidence_passages(question: str, passages: list[Passage], max_sentences: int = 5) -> list[Passage]:
+def evidence_passages(question: str, passages: list[Passage], max_sentences: int = 5,
+                      chosen: list[tuple[int, str]] | None = None) -> list[Passage]:
     """The passages as the model's prompt when it writes from the selected evidence: only the sentences the
-    extractive answer quotes, under their passages' own numbers (a shorter prompt is the first token's main lever
-    on a small CPU); all the passages when nothing is selected."""
-    chosen = select_evidence(question, passages, max_sentences)
+    extractive answer quotes (`chosen`, when the caller has selected them already), under their passages' own
+    numbers (a shorter prompt is the first token's main lever on a small CPU); all the passages when nothing is
+    selected."""
+    chosen = select_evidence(question, passages, max_sentences) if chosen is None else chosen
     by_n: dict[int, list[str]] = {}
     for n, sentence in chosen:
         by_n.setdefault(n, []).append(sentence.rstrip("。；;，, ") + "。")
     return [replace(p, sentences=tuple(by_n[p.n]), heads="") for p in passages if p.n in by_n] or passages
 
 
-def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 5, english: bool = False) -> str:
-    best = select_evidence(question, passages, max_sentences)
+def extractive_answer(question: str, passages: list[Passage], max_sentences: int = 5, english: bool = False,
+                      chosen: list[tuple[int, str]] | None = None) -> str:
+    best = select_evidence(question, passages, max_sentences) if chosen is None else chosen
     if not best:
         return ""
     body = "".join(f"{s.rstrip('。；;，,')}[{n}]。" for n, s in best)  # the marker before the full stop

@@ -34,6 +34,14 @@ def eval_table(before: dict | None, after: dict | None) -> str:
     return "\n".join(rows)
 
 
+def _context(manifest: dict) -> str:
+    kind = manifest.get("options", {}).get("model_context", "passages")
+    if kind == "evidence":
+        return (f"`evidence`, the sentences the quoted answer selects; the answering sentence put in where the "
+                f"selection missed it in {manifest.get('oracle_added', '—')} examples")
+    return "`passages`, the compact context's passages"
+
+
 def render_card(*, name: str, base_model: str, base_sha256: str, adapter_file: str, adapter_sha256: str,
                 manifest: dict, train_config: dict, train_seconds: float | None, steps: int, final_loss: float | None,
                 eval_before: Path | None = None, eval_after: Path | None = None) -> str:
@@ -60,8 +68,9 @@ Serve it: `Llama(model_path=<base GGUF>, lora_path="{adapter_file}")` (llama-cpp
 
 {manifest.get('examples', '—')} examples (`{manifest.get('file', '')}`, sha256 `{manifest.get('sha256', '—')}`), refusal
 share {manifest.get('refusal_share', '—')}, by type: {json.dumps(manifest.get('by_type', {}), ensure_ascii=False)}.
-Built by `sme-ai tune data` from the shipped corpus with the product's own retriever and prompt; no question is a
-paraphrase of a dev-set question (character-bigram Jaccard below {manifest.get('leak_threshold', '—')}).
+Built by `sme-ai tune data` from the shipped corpus with the product's own retriever and prompt (model context:
+{_context(manifest)}); no question is a paraphrase of a dev-set question (character-bigram Jaccard below
+{manifest.get('leak_threshold', '—')}).
 
 ## Hyper-parameters
 
