@@ -1,6 +1,7 @@
 """Retrieval-aware training data (RAFT): each example is the prompt the product would really build — the question
 as the Assistant normalises (and, for a follow-up, rewrites) it, the passages our own retriever finds, cut down by
-the product's `compact_context` and rendered by its `build_messages` — and the answer the product wants back.
+the product's `compact_context`, shown as the product's evidence-only prompt (`evidence_passages`, the default
+`model_context`) and rendered by its `build_messages` — and the answer the product wants back.
 
 The passage that answers (the oracle) stays where the retriever put it when it is among the first passages, and
 is placed at a random position among the distractors when it is not. Refusal examples have no answering passage:
