@@ -31,11 +31,20 @@ class Composed:
     meta: dict = field(default_factory=dict)
 
 
+# the skeleton's first sentences an answer must keep, and the share of each one's character pairs it must hold.
+# Replayed on the dev-set rows of the same questions answered by the model and by the extractive mode (the model's
+# answer where it keeps the skeleton, else the extractive one): 0.5B, 50 questions: key facts 0.575 raw → 0.750
+# (1 sentence, 31 model answers kept) / 0.775 (2 sentences, 23 kept; extractive alone 0.775), claim support 0.79 →
+# 0.90 / 0.92; 1.5B, 118 questions: 0.691 → 0.830 / 0.851, refusal 0.875 → 0.958; coverage 0.3 and 0.5 alike
+SKELETON_SENTENCES = 2
+SKELETON_COVERAGE = 0.5
+
+
 def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *, max_tokens: int,
             extract: Callable[[], str], tidy: Callable[[str], str] | None = None,
             refusal_falls_back: bool = False, keep_numbers: bool = False, skeleton: bool = False,
             english: bool = False, max_chars: int | None = None,
-            skeleton_sentences: int | None = None) -> Iterator[str | Composed]:
+            skeleton_sentences: int = SKELETON_SENTENCES) -> Iterator[str | Composed]:
     """`extract()` gives the extractive text; `tidy` cleans the model's raw text before it is checked.
     A model that says the sources do not cover the question gives a refusal (chat), or the extractive text where
     `refusal_falls_back` (a plan section must say something, and says only what the sources say).
@@ -98,13 +107,6 @@ def compose(llm: LLM | None, messages: list[Message], passages: list[Passage], *
     yield Composed(refused=False, verified=verified, raw=raw, meta=meta)
 
 
-# the skeleton's first sentences an answer must keep, and the share of each one's character pairs it must hold.
-# Replayed on the dev-set rows of the same questions answered by the model and by the extractive mode (the model's
-# answer where it keeps the skeleton, else the extractive one): 0.5B, 50 questions: key facts 0.575 raw → 0.750
-# (1 sentence, 31 model answers kept) / 0.775 (2 sentences, 23 kept; extractive alone 0.775), claim support 0.79 →
-# 0.90 / 0.92; 1.5B, 118 questions: 0.691 → 0.830 / 0.851, refusal 0.875 → 0.958; coverage 0.3 and 0.5 alike
-SKELETON_SENTENCES = 2
-SKELETON_COVERAGE = 0.5
 
 
 _MARKER = re.compile(r"\[\d+\]")
@@ -116,13 +118,13 @@ def _pairs(text: str) -> set[str]:
     return {core[i:i + 2] for i in range(len(core) - 1)}
 
 
-def keeps_skeleton(text: str, extractive: str, english: bool = False, sentences: int | None = None) -> bool:
-    """The answer holds each of the extractive text's first `sentences` (default `SKELETON_SENTENCES`): all its
+def keeps_skeleton(text: str, extractive: str, english: bool = False, sentences: int = SKELETON_SENTENCES) -> bool:
+    """The answer holds each of the extractive text's first `sentences` (`Settings.skeleton_sentences`): all its
     figures and (for a Chinese answer: an English one translates them) `SKELETON_COVERAGE` of its character pairs.
     The small models' answers that fail this lost the fact the question asks for, or bound it to another subject."""
     lead = re.sub(r"^From the documents \(in Chinese\):\s*", "", extractive)
     have, mine = set(_FIGURE.findall(_MARKER.sub("", text))), _pairs(text)
-    for sentence in marked_sentences(lead)[: sentences or SKELETON_SENTENCES]:
+    for sentence in marked_sentences(lead)[:sentences]:
         if not set(_FIGURE.findall(_MARKER.sub("", sentence))) <= have:
             return False
         pairs = _pairs(sentence)
