@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sme_ai.generate.context import Passage
-from sme_ai.generate.extractive import is_near_duplicate
+from sme_ai.generate.extractive import ENGLISH_LEAD, is_near_duplicate
 from sme_ai.generate.llm import LLM, Message
 from sme_ai.generate.verify import Verified, is_whole_refusal, numbers_in, verify_answer
 from sme_ai.text import marked_sentences
@@ -122,7 +122,7 @@ def keeps_skeleton(text: str, extractive: str, english: bool = False, sentences:
     """The answer holds each of the extractive text's first `sentences` (`Settings.skeleton_sentences`): all its
     figures and (for a Chinese answer: an English one translates them) `SKELETON_COVERAGE` of its character pairs.
     The small models' answers that fail this lost the fact the question asks for, or bound it to another subject."""
-    lead = re.sub(r"^From the documents \(in Chinese\):\s*", "", extractive)
+    lead = extractive.removeprefix(ENGLISH_LEAD)
     have, mine = set(_FIGURE.findall(_MARKER.sub("", text))), _pairs(text)
     for sentence in marked_sentences(lead)[:sentences]:
         if not set(_FIGURE.findall(_MARKER.sub("", sentence))) <= have:
@@ -148,7 +148,7 @@ def _lost_number_sentences(text: str, extractive: str, limit: int = 1) -> list[s
     """Of the extractive text's first `limit` sentences (the most relevant), those with a number the text lacks."""
     have = {n for n in numbers_in(text)}
     out = []
-    lead = re.sub(r"^From the documents \(in Chinese\):\s*", "", extractive)
+    lead = extractive.removeprefix(ENGLISH_LEAD)
     for sentence in marked_sentences(lead)[:limit]:
         # a figure, not a date or a 文号: those the model restates or leaves out on purpose
         nums = [n for n in numbers_in(sentence) if not re.search(r"[年月日号]$|^〔|^(19|20)\d{2}$", n)]

@@ -101,6 +101,9 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
     return chosen
 
 
+ENGLISH_LEAD = "From the documents (in Chinese): "  # before an English question's quoted answer
+
+
 def evidence_passages(question: str, passages: list[Passage], max_sentences: int = 5,
                       chosen: list[tuple[int, str]] | None = None) -> list[Passage]:
     """The passages as the model's prompt when it writes from the selected evidence: only the sentences the
@@ -120,4 +123,4 @@ def extractive_answer(question: str, passages: list[Passage], max_sentences: int
     if not best:
         return ""
     body = "".join(f"{s.rstrip('。；;，,')}[{n}]。" for n, s in best)  # the marker before the full stop
-    return ("From the documents (in Chinese): " if english else "") + body
+    return (ENGLISH_LEAD if english else "") + body

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sme_ai.generate.answer import build_messages, standalone_question
 from sme_ai.generate.context import Passage, compact_context
-from sme_ai.generate.extractive import evidence_passages
+from sme_ai.generate.extractive import ENGLISH_LEAD, evidence_passages
 from sme_ai.generate.prompts import load_prompt
 from sme_ai.generate.verify import numbers_in, verify_answer
 from sme_ai.text import bigrams, normalize_text
@@ -33,7 +33,6 @@ from sme_ai.tune.leak import LeakCheck
 from sme_ai.types import Chunk, Hit
 
 REFUSAL = "资料中未提及。"  # prompts/system.txt rule 5: "找不到答案时，只回答：资料中未提及。"
-ENGLISH_LEAD = "From the documents (in Chinese): "  # the product's extractive answer says the same
 Search = Callable[[str, int], list[Hit]]
 # the share of each kind asked for. The refusal kinds add up to the floor of a quarter: with 39 % the seventh
 # session's adapter put P("资料", the refusal's first token) at 0.44–0.93 on answerable prompts and refused 36 of 40
