@@ -118,7 +118,9 @@ def test_a_shipped_adapter_resolves_by_name_for_its_own_base_model_only(tmp_path
     for spec in models.ADAPTERS.values():  # the shipped file is there and is the one the catalog names
         assert models.resolve_adapter(spec.name, spec.base) == spec.path
         assert spec.path.stat().st_size < 5 * 1024 * 1024  # tracked files stay under 5 MB
-        assert (spec.path.parent / f"{spec.name}.md").is_file()  # with its model card
+        card = (spec.path.parent / f"{spec.name}.md").read_text(encoding="utf-8")  # with its model card, which
+        assert f"| base model | {spec.base} |" in card  # names the base it is served on, and that base's hash
+        assert models.CATALOG[spec.base].sha256 in card and spec.sha256 in card
         with pytest.raises(AdapterBaseMismatchError, match=spec.base):
             models.resolve_adapter(spec.name, "qwen2.5-coder-1.5b")
     own = tmp_path / "mine.gguf"

@@ -233,3 +233,33 @@ def test_cli_has_the_tune_commands():
     args = p.parse_args(["tune", "train", "--data", "x.jsonl", "--max-steps", "5", "--top-layers", "4"])
     assert args.max_steps == 5 and args.top_layers == 4 and args.func.__name__ == "cmd_train"
     assert p.parse_args(["tune", "data", "-n", "1000"]).n == 1000
+
+
+def test_the_card_names_the_model_the_run_was_trained_on_not_the_settings_default(tmp_path):
+    """The ninth session's card said "for qwen2.5-coder-1.5b" (the settings' default) for an adapter of the 0.5B."""
+    from sme_ai.generate.transformers_backend import folder_for
+    from sme_ai.tune.base import trained_on
+
+    config = {"base": str(folder_for("qwen2.5-coder-0.5b", tmp_path)), "r": 16}
+    assert trained_on(config, tmp_path) == "qwen2.5-coder-0.5b"
+    assert trained_on({"base": str(tmp_path / "my-own-model")}, tmp_path) == ""  # a folder of the user's own
+
+
+def test_tune_card_cli_describes_the_runs_base_model(tmp_path, monkeypatch):
+    import sme_ai.tune.base as base
+    from sme_ai.cli import main
+    from sme_ai.generate.transformers_backend import folder_for
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("SME_AI_HOME", str(home))
+    monkeypatch.setattr(base, "base_gguf", lambda name, _home: (tmp_path / f"{name}.gguf", name.encode().hex()[:64]))
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"base": str(folder_for("qwen2.5-coder-0.5b", home)), "r": 16}))
+    (tmp_path / "manifest.json").write_text(json.dumps({"examples": 10, "sha256": "ef" * 32, "refusal_share": 0.3}))
+    (tmp_path / "a.gguf").write_bytes(b"adapter")
+    out = tmp_path / "CARD.md"
+    assert main(["tune", "card", "--run", str(run), "--manifest", str(tmp_path / "manifest.json"),
+                 "--adapter", str(tmp_path / "a.gguf"), "-o", str(out)]) == 0
+    card = out.read_text(encoding="utf-8")
+    assert "| base model | qwen2.5-coder-0.5b |" in card and "1.5b" not in card

@@ -84,18 +84,20 @@ def cmd_export(args) -> int:
 
 def cmd_card(args) -> int:
     from sme_ai.models import sha256_file
-    from sme_ai.tune.base import base_gguf
+    from sme_ai.tune.base import base_gguf, trained_on
     from sme_ai.tune.card import write_card
 
     settings = settings_from(args)
     run = Path(args.run)
     timing = json.loads((run / "timing.json").read_text()) if (run / "timing.json").is_file() else {}
+    train_config = json.loads((run / "config.json").read_text())
     manifest = json.loads(Path(args.manifest).read_text(encoding="utf-8"))
-    _, base_sha = base_gguf(settings.llm_model, settings.home)
+    base_model = trained_on(train_config, settings.home) or settings.llm_model
+    _, base_sha = base_gguf(base_model, settings.home)
     adapter = Path(args.adapter)
-    dest = write_card(Path(args.out), name=args.name, base_model=settings.llm_model, base_sha256=base_sha,
+    dest = write_card(Path(args.out), name=args.name, base_model=base_model, base_sha256=base_sha,
                       adapter_file=adapter.name, adapter_sha256=sha256_file(adapter), manifest=manifest,
-                      train_config=json.loads((run / "config.json").read_text()), steps=timing.get("steps", 0),
+                      train_config=train_config, steps=timing.get("steps", 0),
                       train_seconds=timing.get("train_seconds"), final_loss=timing.get("final_loss"),
                       eval_before=Path(args.eval_before) if args.eval_before else None,
                       eval_after=Path(args.eval_after) if args.eval_after else None)

@@ -34,6 +34,15 @@ def base_gguf(name: str, home: Path) -> tuple[Path, str]:
     return path, sha
 
 
+def trained_on(train_config: dict, home: Path) -> str:
+    """The catalog model whose weights a training run used (its config's base folder), or "" for a folder of the
+    user's own: the card names the base the adapter must be served with, whatever model the settings name now."""
+    from sme_ai import models
+
+    base = Path(train_config.get("base", ""))
+    return next((name for name in models.CATALOG if folder_for(name, home) == base), "")
+
+
 def ensure_hf_folder(name: str, home: Path, dtype: str = "bfloat16") -> Path:
     """The safetensors folder of a catalog GGUF, written on first use (`source.json` names the GGUF and its hash)."""
     folder = folder_for(name, home)
