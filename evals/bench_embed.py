@@ -66,6 +66,7 @@ def main(argv=None) -> None:
     variants = [("today (" + str(next(st.parameters()).dtype).replace("torch.", "") + ")", st),
                 ("int8 dynamic (torch)", int8)]
     reference = base.embed(questions, "query")
+    gates: dict[str, list[float]] = {}
     lines = [f"# Query embedding — {base.name}, {len(items)} dev questions, {time.strftime('%Y-%m-%d %H:%M')}", "",
              "| variant | query p50 / p95 ms | cosine to today mean / min | dense hit@1 / hit@5 | "
              "hybrid hit@1 / hit@5 | hybrid search p50 ms |", "|---|---|---|---|---|---|"]
@@ -86,6 +87,8 @@ def main(argv=None) -> None:
                 f"| {r['hybrid']['latency_ms']['p50']:.0f} |")
         lines.append(line)
         print(line, flush=True)
+        gates[label] = best_dense(Assistant(settings, embedder=v), items)
+    lines += ["", *gate_table(gates, items)]
     cached = Assistant(Settings(data_dir=a.data_dir, llm_backend="extractive"))  # the product: cache on
     cached.search("预热")
     miss, hit = [], []
@@ -102,6 +105,33 @@ def main(argv=None) -> None:
     print(report)
     if a.out:
         a.out.write_text(report + "\n", encoding="utf-8")
+
+
+def best_dense(asst, items) -> list[float]:
+    """Each question's best dense cosine among its hits: what the relevance gate (`min_dense_score`) compares, for
+    the question the product searches with (a follow-up rewritten from the owner's earlier questions)."""
+    from sme_ai.generate.answer import standalone_question
+    from sme_ai.text import normalize_text
+
+    def asked(it):
+        return standalone_question(normalize_text(it.question), [(q, "") for q in it.history])
+
+    return [max((h.leg_scores.get("dense", 0.0) for h in asst._search(asked(it))), default=0.0) for it in items]
+
+
+def gate_table(gates: dict[str, list[float]], items, floors=(0.34, 0.36, 0.38, 0.40, 0.42)) -> list[str]:
+    """Per variant and gate floor: answerable questions the gate would refuse (each a wrong "the documents don't
+    say") and unanswerable ones it stops before any answer (the rest go on to the premise check and the model)."""
+    answerable = [it.answerable for it in items]
+    out = ["| variant | lowest best cosine, answerable | " + " | ".join(
+        f"floor {f:.2f}: answerable refused / unanswerable stopped" for f in floors) + " |",
+        "|---|---|" + "---|" * len(floors)]
+    for label, best in gates.items():
+        low = min(b for b, ok in zip(best, answerable) if ok)
+        cells = [f"{sum(b < f for b, ok in zip(best, answerable) if ok)} / "
+                 f"{sum(b < f for b, ok in zip(best, answerable) if not ok)}" for f in floors]
+        out.append(f"| {label} | {low:.3f} | " + " | ".join(cells) + " |")
+    return out
 
 
 def ingest_line(settings, base, n_docs: int) -> str:

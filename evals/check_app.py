@@ -17,6 +17,26 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
          "--disable-component-update", "--disable-sync"]
 
 
+# In the page: the click's time, then the first moment the evidence panel shows new passages and the new answer
+# bubble holds a cited answer (the quoted draft or the final one), seen by a MutationObserver, not by polling.
+_WATCH = r"""() => {
+  const marks = window.__smeMarks = {};
+  const evidence = () => (document.querySelector('#evidence') || {}).innerText || '';
+  const before = document.querySelectorAll('#chatbot .message').length, shown = evidence();
+  document.querySelector('#send').addEventListener('click', () => { marks.click = performance.now(); },
+                                                   {once: true, capture: true});
+  const seen = () => {
+    const t = performance.now(), now = evidence(), bubbles = document.querySelectorAll('#chatbot .message');
+    if (!marks.evidence && now !== shown && now.includes('来源')) marks.evidence = t;
+    if (!marks.useful && bubbles.length > before + 1 &&
+        /资料原文摘录|\[\d+\]/.test(bubbles[bubbles.length - 1].innerText)) marks.useful = t;
+    if (marks.evidence && marks.useful) observer.disconnect();
+  };
+  const observer = new MutationObserver(seen);
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
 def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[dict]:
     import tempfile
 
@@ -32,28 +52,28 @@ def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[di
         page.locator("#question textarea").wait_for(timeout=60_000)
         for i, q in enumerate(questions, start=1):
             before = page.locator("#chatbot .message").count()
-            t0 = time.perf_counter()
             page.locator("#question textarea").fill(q)
+            page.evaluate(_WATCH)  # times taken in the page itself, from the click's own event
             page.locator("#send").click()
+            t0 = time.perf_counter()
             page.wait_for_function(f"() => document.querySelectorAll('#chatbot .message').length > {before + 1}",
                                    timeout=60_000)
-            evidence_s = useful_s = None
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
                 status = page.locator("#status").inner_text()
-                if evidence_s is None and page.locator("#evidence").inner_text().count("来源") > 0:
-                    evidence_s = time.perf_counter() - t0
-                # the first useful answer: a cited answer in the bubble (the quoted draft, or the final answer)
-                bubble = page.locator("#chatbot .message").last.inner_text()
-                if useful_s is None and re.search(r"资料原文摘录|\[\d+\]", bubble):
-                    useful_s = time.perf_counter() - t0
                 if any(w in status for w in ("回答完成", "缓存", "没有找到", "❌")):
                     break
-                page.wait_for_timeout(100)
+                page.wait_for_timeout(250)
+            marks = page.evaluate("() => window.__smeMarks")
             total_s = time.perf_counter() - t0
+
+            def since_click(name):
+                return round((marks[name] - marks["click"]) / 1000, 2) if marks.get(name) else round(total_s, 2)
+
+            evidence_s, useful_s = since_click("evidence"), since_click("useful")
             page.screenshot(path=str(out / f"chat-{i}.png"), full_page=True)
             rows.append({"question": q, "status": page.locator("#status").inner_text().strip(),
-                         "evidence_s": round(evidence_s or total_s, 2), "first_useful_s": round(useful_s or total_s, 2),
+                         "evidence_s": evidence_s, "first_useful_s": useful_s,
                          "total_s": round(total_s, 2),
                          "answer": page.locator("#chatbot .message").last.inner_text()[:600]})
         context.close()

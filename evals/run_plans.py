@@ -100,9 +100,11 @@ def render(rows: list[dict], mode: str, model: str, load_s: float) -> str:
 
 
 def main(argv=None) -> None:
+    from sme_ai.config import Settings
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mode", choices=["extractive", "model"], default="extractive")
-    ap.add_argument("--model", default="qwen2.5-coder-0.5b", help="catalog name for --mode model")
+    ap.add_argument("--model", default=Settings.model_fields["llm_model"].default, help="catalog name for --mode model")
     ap.add_argument("--embedder", choices=["sentence-transformers", "hash"], default="sentence-transformers")
     ap.add_argument("--data-dir", help="knowledge base folder to (re)use; a temporary one by default")
     ap.add_argument("--corpus", default="corpora")
@@ -112,6 +114,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-report", action="store_true", help="do not write evals/reports/plans-*.json")
     args = ap.parse_args(argv)
 
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = None if args.no_report else ROOT / "evals" / "reports" / f"plans-{args.mode}-{stamp}.json"
     with tempfile.TemporaryDirectory() as tmp:
         asst = _assistant(args, Path(args.data_dir) if args.data_dir else Path(tmp) / "kb")
         t0 = time.perf_counter()
@@ -120,18 +124,20 @@ def main(argv=None) -> None:
         out = Path(args.out) if args.out else None
         if out:
             out.mkdir(parents=True, exist_ok=True)
-        rows = [run_case(asst, *case, out) for case in cases(args.only, args.limit)]
+        rows = []
+        for case in cases(args.only, args.limit):
+            rows.append(run_case(asst, *case, out))
+            if report:  # after every plan: a run stopped half-way keeps what it drafted
+                report.write_text(json.dumps({"mode": args.mode,
+                                              "model": args.model if args.mode == "model" else "extractive",
+                                              "embedder": args.embedder, "load_s": round(load_s, 2), "rows": rows},
+                                             ensure_ascii=False, indent=1), encoding="utf-8")
     print(render(rows, args.mode, args.model, load_s))
     for r in rows:
         if r["details"]:
             print(f"\n{r['name']}: " + json.dumps(r["details"], ensure_ascii=False))
-    if not args.no_report:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = ROOT / "evals" / "reports" / f"plans-{args.mode}-{stamp}.json"
-        path.write_text(json.dumps({"mode": args.mode, "model": args.model if args.mode == "model" else "extractive",
-                                    "embedder": args.embedder, "load_s": round(load_s, 2), "rows": rows},
-                                   ensure_ascii=False, indent=1), encoding="utf-8")
-        print(f"\nreport → {path.relative_to(ROOT)}")
+    if report:
+        print(f"\nreport → {report.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
