@@ -126,9 +126,11 @@ def summarize(paths: list[Path]) -> str:
 
 
 def main() -> None:
+    from sme_ai.config import Settings
+
     p = argparse.ArgumentParser()
     p.add_argument("--data-dir", type=Path)
-    p.add_argument("--model", nargs="+", default=["qwen2.5-coder-1.5b"],
+    p.add_argument("--model", nargs="+", default=[Settings.model_fields["llm_model"].default],
                    help="one or more: extractive, a catalog model, or model+adapter (qwen2.5-coder-0.5b+sme-ai-lora-0.5b)")
     p.add_argument("--out", type=Path, nargs="+", help="one rows file per --model")
     p.add_argument("--dataset", type=Path, default=Path("evals/dev.jsonl"))

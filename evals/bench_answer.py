@@ -1,17 +1,22 @@
-"""Answer benchmark (a script, not a test). In one run, on the same questions:
+"""Answer benchmark (a script, not a test). In one run, for each model named, on the same questions:
 
-1. the sme-ai pipeline: evidence latency, first-token latency and total time (p50/p95);
-2. raw llama.cpp on the very same prompts (so the pipeline's overhead is a ratio);
-3. the compact context against whole chunks in the prompt (prompt tokens, first token);
-4. the prefix cache: consecutive questions reusing the evaluated system prompt against a reset context.
+1. the sme-ai pipeline: evidence latency, first-token latency and total time (p50/p95), timed from the question;
+2. raw llama.cpp on the very prompts the pipeline sent (recorded, not rebuilt), so the pipeline's overhead is a
+   ratio: its first token counts retrieval, the premise check and the quoted draft, the raw one only the model;
+3. the prompt's tokens, and the raw first token with the evaluated prefix reset before each prompt.
 
-    .venv/bin/python -m evals.bench_answer --data-dir DIR [--model qwen2.5-coder-1.5b] [-n 12]
+    .venv/bin/python -m evals.bench_answer --data-dir DIR [--model qwen2.5-coder-1.5b qwen2.5-coder-0.5b …] [-n 12]
+        [--out evals/reports/bench_answer-DATE.md]
+
+A model is a catalog name or "base+adapter" (a shipped adapter: qwen2.5-coder-0.5b+sme-ai-lora-0.5b). The models
+run one after another in one process (the previous one freed first); run it with nothing else on the CPU.
 DIR must hold an indexed corpus (`sme-ai --data-dir DIR ingest corpora`).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import time
@@ -22,85 +27,105 @@ from sme_ai.eval.stats import percentile
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _first_token(llama, messages, max_tokens, reset: bool):
+class _Recorder:
+    """The product's model, recording the messages of every generation it is asked for."""
+
+    def __init__(self, llm):
+        self.llm, self.name, self.prompts = llm, llm.name, []
+
+    def stream(self, messages, **kwargs):
+        self.prompts.append(messages)
+        yield from self.llm.stream(messages, **kwargs)
+
+
+def _raw(llama, messages, max_tokens: int, reset: bool, repeat_penalty: float) -> tuple[float, float]:
+    """(first token ms, total ms) of one greedy chat completion straight through llama-cpp-python."""
     if reset:
         llama.reset()
     t0 = time.perf_counter()
     first = None
-    n = 0
     for chunk in llama.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0, top_k=1,
-                                              repeat_penalty=1.1, stream=True):
+                                              repeat_penalty=repeat_penalty, stream=True):
         if chunk["choices"][0].get("delta", {}).get("content"):
             first = first or (time.perf_counter() - t0) * 1000
-            n += 1
     return first or (time.perf_counter() - t0) * 1000, (time.perf_counter() - t0) * 1000
 
 
-def main(argv=None) -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data-dir", required=True)
-    ap.add_argument("--model", default="qwen2.5-coder-1.5b")
-    ap.add_argument("-n", type=int, default=12, help="questions (answerable ones from the dev set)")
-    args = ap.parse_args(argv)
+def _row(label: str, values: list[float]) -> str:
+    return f"| {label} | {statistics.median(values):.0f} | {percentile(values, .95):.0f} |"
 
+
+def bench_model(data_dir: Path, model: str, questions: list[str], embedder=None) -> tuple[list[str], object]:
     from sme_ai.assistant import Assistant
     from sme_ai.config import Settings
-    from sme_ai.generate.answer import build_messages
-    from sme_ai.generate.context import Passage, compact_context
-    from sme_ai.text import normalize_text, split_sentences
     from sme_ai.types import Evidence, Final
 
-    items = [json.loads(line) for line in open(ROOT / "evals" / "dev.jsonl", encoding="utf-8")]
-    questions = [i["question"] for i in items if i["answerable"] and i["lang"] == "zh"][: args.n]
-    asst = Assistant(Settings(data_dir=Path(args.data_dir), llm_model=args.model))
-    asst.search("预热")
+    base, _, lora = model.partition("+")
+    settings = Settings(data_dir=data_dir, llm_model=base, llm_lora=lora or None)
     t0 = time.perf_counter()
-    llama = asst.llm._llm
+    product = Assistant.load_llm(settings)
     load_s = time.perf_counter() - t0
-    s = asst.settings
-
-    evidence, first, total = [], [], []
-    prompts_compact, prompts_full = [], []
+    recorder = _Recorder(product)
+    asst = Assistant(settings, llm=recorder, embedder=embedder)
+    asst.search("预热")
+    evidence, first, total, prompts = [], [], [], []
     for q in questions:
         t0 = time.perf_counter()
+        recorder.prompts.clear()
+        a = None
         for ev in asst.stream(q):
             if isinstance(ev, Evidence):
                 evidence.append((time.perf_counter() - t0) * 1000)
-                hits = list(ev.hits)
             elif isinstance(ev, Final):
                 a = ev.answer
-        if "first_token_ms" in a.timings:
-            first.append(a.timings["first_token_ms"])
         total.append(a.timings["total_ms"])
-        compact = compact_context(normalize_text(q), hits, budget_chars=s.context_chars, max_passages=s.context_passages)
-        full = [Passage(n=i + 1, hit=h, sentences=tuple(split_sentences(h.chunk.text)))
-                for i, h in enumerate(hits[: s.context_passages])]
-        prompts_compact.append(build_messages(normalize_text(q), compact, s.prompts_dir))
-        prompts_full.append(build_messages(normalize_text(q), full, s.prompts_dir))
+        if "first_token_ms" in a.timings and recorder.prompts:
+            first.append(a.timings["first_token_ms"])
+            prompts.append(recorder.prompts[0])
+    llama, s = product._llm, asst.settings
+    raw = [_raw(llama, m, s.max_answer_tokens, False, product.repeat_penalty) for m in prompts]
+    cold = [_raw(llama, m, 1, True, product.repeat_penalty)[0] for m in prompts]
+    tokens = [len(llama.tokenize("".join(m["content"] for m in msgs).encode("utf-8"), add_bos=False))
+              for msgs in prompts]
+    rf, rt = [r[0] for r in raw], [r[1] for r in raw]
+    lines = [f"### {model}", "",
+             f"load {load_s:.1f} s · {len(questions)} questions, {len(prompts)} sent to the model · "
+             f"n_threads {s.n_threads} · model_context {s.model_context} · prompt tokens p50 "
+             f"{statistics.median(tokens):.0f} (p95 {percentile(tokens, .95):.0f})", "",
+             "| measure | p50 ms | p95 ms |", "|---|---|---|",
+             _row("sme-ai evidence (retrieval, from the question)", evidence),
+             _row("sme-ai first token (from the question)", first),
+             _row("sme-ai total (incl. verification)", total),
+             _row("raw llama.cpp first token, same prompts", rf),
+             _row("raw llama.cpp total, same prompts", rt),
+             _row("raw first token, prefix cache reset each time", cold), "",
+             f"pipeline/raw first token (p50): {statistics.median(first) / statistics.median(rf):.2f} · "
+             f"pipeline/raw total (p50): {statistics.median(total) / statistics.median(rt):.2f}", ""]
+    return lines, asst.embedder
 
-    def tokens(msgs):
-        return len(llama.tokenize("".join(m["content"] for m in msgs).encode("utf-8"), add_bos=False))
 
-    raw_warm = [_first_token(llama, m, s.max_answer_tokens, reset=False) for m in prompts_compact]
-    raw_cold = [_first_token(llama, m, 1, reset=True)[0] for m in prompts_compact]
-    full_warm = [_first_token(llama, m, 1, reset=False)[0] for m in prompts_full]
+def main(argv=None) -> None:
+    from sme_ai.config import Settings
 
-    print(f"model {args.model} · load {load_s:.1f}s · {len(questions)} questions · n_threads {s.n_threads}\n")
-    print("| measure | p50 ms | p95 ms |\n|---|---|---|")
-    print(f"| sme-ai evidence (retrieval) | {statistics.median(evidence):.0f} | {percentile(evidence, .95):.0f} |")
-    print(f"| sme-ai first token | {statistics.median(first):.0f} | {percentile(first, .95):.0f} |")
-    print(f"| sme-ai total (incl. verification) | {statistics.median(total):.0f} | {percentile(total, .95):.0f} |")
-    rf = [r[0] for r in raw_warm]
-    rt = [r[1] for r in raw_warm]
-    print(f"| raw llama.cpp first token, same prompts | {statistics.median(rf):.0f} | {percentile(rf, .95):.0f} |")
-    print(f"| raw llama.cpp total, same prompts | {statistics.median(rt):.0f} | {percentile(rt, .95):.0f} |")
-    print(f"| raw first token, prefix cache reset each time | {statistics.median(raw_cold):.0f} | {percentile(raw_cold, .95):.0f} |")
-    print(f"| raw first token, whole chunks instead of compact context | {statistics.median(full_warm):.0f} | {percentile(full_warm, .95):.0f} |")
-    print(f"\npipeline/raw first-token ratio (p50): {statistics.median(first) / statistics.median(rf):.2f}")
-    print(f"pipeline/raw total ratio (p50): {statistics.median(total) / statistics.median(rt):.2f}")
-    tc = [tokens(m) for m in prompts_compact]
-    tf = [tokens(m) for m in prompts_full]
-    print(f"prompt tokens p50: compact {statistics.median(tc):.0f} · whole chunks {statistics.median(tf):.0f}")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data-dir", required=True, type=Path)
+    ap.add_argument("--model", nargs="+", default=[Settings.model_fields["llm_model"].default])
+    ap.add_argument("-n", type=int, default=12, help="questions (answerable Chinese ones from the dev set)")
+    ap.add_argument("--out", type=Path, help="also write the tables to this file")
+    args = ap.parse_args(argv)
+
+    items = [json.loads(line) for line in open(ROOT / "evals" / "dev.jsonl", encoding="utf-8")]
+    questions = [i["question"] for i in items if i["answerable"] and i["lang"] == "zh"][: args.n]
+    out = [f"# bench_answer · {time.strftime('%Y-%m-%d %H:%M')} · {len(questions)} dev questions", "",
+           f"`python -m evals.bench_answer --data-dir KB --model {' '.join(args.model)} -n {args.n}`", ""]
+    embedder = None
+    for model in args.model:
+        lines, embedder = bench_model(args.data_dir, model, questions, embedder)
+        print("\n".join(lines), flush=True)
+        out += lines
+        gc.collect()
+    if args.out:
+        args.out.write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

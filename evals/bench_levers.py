@@ -114,7 +114,7 @@ def main(argv=None) -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, required=True)
-    ap.add_argument("--model", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--model", default=Settings.model_fields["llm_model"].default)
     ap.add_argument("-n", type=int, default=8)
     ap.add_argument("--only", nargs="*", help="labels (prefixes) of the levers to run")
     ap.add_argument("--out", type=Path)

@@ -276,13 +276,15 @@ def _model_server(args):
 def main(argv=None) -> None:
     import os
 
+    from sme_ai.config import Settings
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--users", type=int, nargs="+", default=[20, 50, 100, 200])
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of load per level")
     ap.add_argument("--drain", type=float, default=120.0, help="extra seconds for requests in flight")
     ap.add_argument("--think", type=float, nargs=2, default=[5.0, 20.0], help="think time range, seconds")
     ap.add_argument("--backend", default="llama-cpp", choices=["llama-cpp", "extractive", "openai", "transformers"])
-    ap.add_argument("--llm-model", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--llm-model", default=Settings.model_fields["llm_model"].default)
     ap.add_argument("--embedder", default="sentence-transformers", choices=["sentence-transformers", "hash"])
     ap.add_argument("--corpus", default=str(ROOT / "corpora"))
     ap.add_argument("--questions", default=str(ROOT / "evals" / "dev.jsonl"))

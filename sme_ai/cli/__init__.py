@@ -219,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="knowledge base folder (default: $SME_AI_DATA_DIR or ~/.local/share/sme-ai)")
     p.add_argument("--llm-backend", choices=["llama-cpp", "transformers", "openai", "extractive"],
                    help="generator backend (default: $SME_AI_LLM_BACKEND or llama-cpp)")
-    p.add_argument("--llm-model", help="catalog name or local path (default: qwen2.5-coder-1.5b)")
+    p.add_argument("--llm-model", help="catalog name or local path (default: qwen2.5-coder-0.5b)")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("ingest", help="add files or folders to the knowledge base")
