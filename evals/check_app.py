@@ -21,12 +21,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 _WATCH = r"""() => {
   const marks = window.__smeMarks = {};
   const evidence = () => (document.querySelector('#evidence') || {}).innerText || '';
-  const before = document.querySelectorAll('#chatbot .message').length, shown = evidence();
+  // the panel's first line names the question it searched: new evidence is a new such line with sources under it
+  // (comparing the whole text fires at once, when the app marks the old panel as pending)
+  const searched = t => (t.match(/检索问题：[^\n]*/) || [''])[0];
+  const before = document.querySelectorAll('#chatbot .message').length, shown = searched(evidence());
   document.querySelector('#send').addEventListener('click', () => { marks.click = performance.now(); },
                                                    {once: true, capture: true});
   const seen = () => {
     const t = performance.now(), now = evidence(), bubbles = document.querySelectorAll('#chatbot .message');
-    if (!marks.evidence && now !== shown && now.includes('来源')) marks.evidence = t;
+    if (!marks.evidence && searched(now) && searched(now) !== shown && now.includes('来源')) marks.evidence = t;
     if (!marks.useful && bubbles.length > before + 1 &&
         /资料原文摘录|\[\d+\]/.test(bubbles[bubbles.length - 1].innerText)) marks.useful = t;
     if (marks.evidence && marks.useful) observer.disconnect();
