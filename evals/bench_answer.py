@@ -8,7 +8,8 @@
     .venv/bin/python -m evals.bench_answer --data-dir DIR [--model qwen2.5-coder-1.5b qwen2.5-coder-0.5b …] [-n 12]
         [--out evals/reports/bench_answer-DATE.md]
 
-A model is a catalog name or "base+adapter" (a shipped adapter: qwen2.5-coder-0.5b+sme-ai-lora-0.5b). The models
+A model is named as in `evals.answer_rows` (a catalog name, "base+adapter" such as
+qwen2.5-coder-0.5b+sme-ai-lora-0.5b, "@setting=value" overrides; a llama-cpp model, not "extractive"). The models
 run one after another in one process (the previous one freed first); run it with nothing else on the CPU.
 DIR must hold an indexed corpus (`sme-ai --data-dir DIR ingest corpora`).
 """
@@ -22,6 +23,7 @@ import statistics
 import time
 from pathlib import Path
 
+from evals.answer_rows import _settings as model_settings
 from sme_ai.eval.stats import percentile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,8 +62,7 @@ def bench_model(data_dir: Path, model: str, questions: list[str], embedder=None)
     from sme_ai.config import Settings
     from sme_ai.types import Evidence, Final
 
-    base, _, lora = model.partition("+")
-    settings = Settings(data_dir=data_dir, llm_model=base, llm_lora=lora or None)
+    settings = Settings(data_dir=data_dir, **model_settings(model))
     t0 = time.perf_counter()
     product = Assistant.load_llm(settings)
     load_s = time.perf_counter() - t0

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sme_ai.config import Settings
 from sme_ai.errors import (AdapterBaseMismatchError, AdapterChecksumError, ChecksumMismatchError, DiskFullError,
                            ModelNotFetchedError, RegistryError, UnknownModelError)
 
@@ -108,7 +109,8 @@ CATALOG: dict[str, ModelSpec] = {
     )
 }
 
-DEFAULT_MODELS = ("embeddinggemma-300m", "qwen2.5-coder-0.5b")
+# what `make run` fetches: the models the default settings use, named once (in Settings)
+DEFAULT_MODELS = (Settings.model_fields["embedder_model"].default, Settings.model_fields["llm_model"].default)
 
 
 @dataclass(frozen=True)
