@@ -96,7 +96,7 @@ def run(data_dir: Path, models: list[str], outs: list[Path], dataset: Path, same
                     continue
                 if isinstance(asst.llm, _Replay):
                     asst.llm.replayed = False  # a question refused before the model reaches it is no replay
-                answer = asst.ask(item.question, [(q, "") for q in item.history])
+                answer = asst.ask(item.question, item.chat_history())
                 row = score_answer(item, answer)
                 row["raw"] = answer.meta.get("raw", "")  # what the model wrote, before checks and fallbacks
                 row["finished_at"] = round(time.time(), 1)  # to tell which rows shared the CPU with other work

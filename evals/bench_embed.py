@@ -114,7 +114,7 @@ def best_dense(asst, items) -> list[float]:
     from sme_ai.text import normalize_text
 
     def asked(it):
-        return standalone_question(normalize_text(it.question), [(q, "") for q in it.history])
+        return standalone_question(normalize_text(it.question), it.chat_history())
 
     return [max((h.leg_scores.get("dense", 0.0) for h in asst._search(asked(it))), default=0.0) for it in items]
 

@@ -32,7 +32,7 @@ def dump(data_dir: Path, dataset: Path, cache: Path) -> None:
     asst = Assistant(Settings(data_dir=data_dir, llm_backend="extractive"))
     out = {}
     for it in load_items(dataset):
-        standalone = step.standalone_question(normalize_text(it.question), [(q, "") for q in it.history])
+        standalone = step.standalone_question(normalize_text(it.question), it.chat_history())
         out[it.id] = (standalone, asst._search(standalone))
     cache.write_bytes(pickle.dumps(out))
 

@@ -36,7 +36,7 @@ def main(argv=None) -> None:
             if not hasattr(extractive, name):
                 raise SystemExit(f"sme_ai.generate.extractive has no {name}")
             setattr(extractive, name, value)
-        rows = [score_answer(it, asst.ask(it.question, [(q, "") for q in it.history])) for it in items]
+        rows = [score_answer(it, asst.ask(it.question, it.chat_history())) for it in items]
         s = summarize_answers(rows)
         by_type = {t: round(b["key_fact_accuracy"], 3) for t, b in s["by_type"].items()
                    if b.get("key_fact_accuracy") is not None}

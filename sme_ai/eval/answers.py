@@ -124,8 +124,7 @@ def score_answer(item: EvalItem, answer) -> dict[str, Any]:
 def evaluate_answers(asst, items: list[EvalItem], progress=None) -> dict[str, Any]:
     rows = []
     for i, item in enumerate(items, start=1):
-        history = [(q, "") for q in item.history]  # the owner's earlier questions; answers are never reused
-        rows.append(score_answer(item, asst.ask(item.question, history)))
+        rows.append(score_answer(item, asst.ask(item.question, item.chat_history())))
         if progress:
             progress(i, len(items))
     return {"model": getattr(asst.llm, "name", "extractive"), "rows": rows, "summary": summarize_answers(rows)}

@@ -39,6 +39,10 @@ class EvalItem(BaseModel):
             re.compile(pattern)
         return v
 
+    def chat_history(self) -> list[tuple[str, str]]:
+        """The earlier questions as the Assistant's (question, answer) history: answers are never reused."""
+        return [(q, "") for q in self.history]
+
     def fact_matches(self, text: str) -> list[bool]:
         return [re.search(p, text) is not None for p in self.facts]
 
