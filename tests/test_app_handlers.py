@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sme_ai.app import chat, knowledge, render, training
-from sme_ai.app.answering import answer_once
+from sme_ai.app.answering import answer_events, answer_once
 from sme_ai.cache import AnswerCache, cache_key
 from sme_ai.app.context import build_app_context
 from sme_ai.app.gate import GenerationCancelled, GenerationGate, GenerationWaitTimeout, Ticket
@@ -230,6 +230,77 @@ def test_concurrent_identical_questions_generate_once(fake_settings, docs):
         t.join(10)
     assert len(results) == 4 and len(llm.calls) == 1
     assert sorted(hit for _, hit in results) == [False, True, True, True]
+
+
+def test_those_asking_the_same_question_see_its_evidence_and_quoted_draft_before_the_model_answers(fake_settings,
+                                                                                                    docs):
+    from sme_ai.app.render import DRAFT_HEAD
+
+    release, answered = threading.Event(), threading.Event()
+    ctx, llm = make_ctx(fake_settings, docs, reply=lambda m: (release.wait(10), answered.set(), REPLY)[2])
+    leader = threading.Thread(target=lambda: list(chat.ask(ctx, None, "上云率目标是多少")))
+    leader.start()
+    deadline = time.monotonic() + 5
+    while not llm.calls and time.monotonic() < deadline:  # the leader is at the model
+        time.sleep(0.02)
+    views = chat.ask(ctx, Session(), "上云率目标是多少？")  # the same question from another trainee
+    seen = []
+    for view in views:
+        seen.append(view)
+        if DRAFT_HEAD in view.messages[-1]["content"]:
+            break
+    assert not answered.is_set() and DRAFT_HEAD in seen[-1].messages[-1]["content"]  # while the model still works
+    assert "<sup>[1]</sup>" in seen[-1].messages[-1]["content"]
+    assert "40%" in seen[-1].evidence and "同样的问题" in seen[0].status
+    release.set()
+    rest = list(views)
+    leader.join(10)
+    assert "⚡" in rest[-1].status and "40%" in rest[-1].messages[-1]["content"] and len(llm.calls) == 1
+
+
+def test_a_joiner_takes_the_leaders_answer_even_an_uncached_quoted_one(fake_settings, docs):
+    ctx, llm = make_ctx(fake_settings, docs, max_wait_s=0.5)
+    results = []
+    with ctx.gate.hold(Ticket()):  # busy: the leader's answer is the quoted one (not cached), after max_wait_s
+        threads = [threading.Thread(target=lambda: results.append(answer_once(ctx, "上云率目标是多少")))
+                   for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+    assert len(results) == 3 and llm.calls == [] and ctx.cache.get(cache_key("上云率目标是多少", ctx.asst.kb.version)) is None
+    assert all("40%" in a.text for a, _ in results) and sorted(hit for _, hit in results) == [False, True, True]
+
+
+def test_a_joiner_answers_itself_when_the_leader_is_cancelled(fake_settings, docs):
+    release = threading.Event()
+    ctx, llm = make_ctx(fake_settings, docs, reply=lambda m: (release.wait(10), REPLY)[1])
+    lead = answer_events(ctx, "上云率目标是多少")
+    next(lead)  # the leader has its evidence; its asker goes away before the answer
+    joined = []
+    follower = threading.Thread(target=lambda: joined.append(answer_once(ctx, "上云率目标是多少")))
+    follower.start()
+    time.sleep(0.3)
+    lead.close()  # cancelled: the follower must not wait for an answer that never comes
+    release.set()
+    follower.join(10)
+    assert joined and "40%" in joined[0][0].text and joined[0][1] is False
+
+
+def test_a_flight_shows_what_its_leader_shows_and_ends_with_its_answer_or_the_timeout():
+    from sme_ai.cache import Flight
+
+    flight = Flight()
+    flight.show("evidence")
+    assert list(flight.follow(0.1)) == ["evidence"] and not flight.done  # timed out, still in flight
+    got = []
+    t = threading.Thread(target=lambda: got.extend(flight.follow(5)))
+    t.start()
+    time.sleep(0.1)
+    flight.show("draft")
+    flight.finish(None)
+    t.join(5)
+    assert got == ["evidence", "draft"] and flight.done and flight.answer is None
 
 
 def test_gate_is_fifo_and_tells_each_waiter_its_position():

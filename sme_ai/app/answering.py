@@ -1,8 +1,9 @@
 """One answer for the app: cache first, then retrieval (concurrent), then generation (through the gate).
 
 `answer_events` yields the Assistant's own events (Evidence, Delta, Final) plus `Waiting` while the request waits
-for the model, `Joining` while it waits for the same question asked by someone else, or only `Cached` when the answer
-came from the cache (its evidence is `answer.hits`). Chat and the trainer batch both use it, so the
+for the model, `Joining` while it waits for the same question asked by someone else (then the evidence and quoted draft of the
+one answering it, as they come, and its answer as `Cached`), or only `Cached` when the answer came from the cache
+(its evidence is `answer.hits`). Chat and the trainer batch both use it, so the
 cache, the gate and the question log behave the same everywhere.
 
 The cache is asked twice: by the exact key before retrieval, and, for a standalone question, by its shape right after
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 from sme_ai.app.pump import Waiting, pump
 from sme_ai.app.rwlock import read_first
 from sme_ai.cache import NearDuplicate, cache_key
-from sme_ai.types import Answer, Cached, Final
+from sme_ai.types import Answer, Cached, Draft, Evidence, Final
 
 JOIN_TIMEOUT_S = 600
 
@@ -41,11 +42,12 @@ def _cache_policy(question: str, history: list[tuple[str, str]]) -> tuple[bool, 
     return not has_follow_up_word(question), False
 
 
-def _wait(flight) -> Iterator:
-    """Say once that this request joins the one answering the same question now, then wait for it (quietly: with
-    hundreds of trainees, an update every half second per waiting request costs the server more than the wait)."""
+def _follow(flight) -> Iterator:
+    """Say once that this request joins the one answering the same question now, then show what its leader shows
+    (the evidence, the quoted draft) as it comes, quietly in between: with hundreds of trainees, an update every half
+    second per waiting request costs the server more than the wait."""
     yield Joining()
-    flight.wait(JOIN_TIMEOUT_S)
+    yield from flight.follow(JOIN_TIMEOUT_S)
 
 
 def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = None, *, session_id: str = "",
@@ -58,14 +60,14 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
     look, store = _cache_policy(question, history)
     key = cache_key(question, ctx.asst.kb.version) if look else None
     answer = ctx.cache.get(key) if key else None
-    leader = False
+    flight, leader = None, False
     if answer is None and store:
-        flight = ctx.cache.begin(key)
-        leader = flight is None
-        if flight is not None:
-            yield from _wait(flight)
-            answer = ctx.cache.get(key)
-            leader = answer is None and ctx.cache.begin(key) is None  # it failed: answer it ourselves
+        flight, leader = ctx.cache.begin(key)
+        if not leader:  # the leader's answer, cached or not (a quoted one when the model was busy): the same wait
+            yield from _follow(flight)
+            answer = flight.answer if flight.done else None
+            if answer is None:  # it failed, was cancelled or took too long: answer it ourselves
+                flight, leader = ctx.cache.begin(key)
     cached = answer is not None
     events = None
     reuse = NearDuplicate(ctx.cache, lambda: ctx.asst.kb.version)  # in the worker, after retrieval, before the model
@@ -84,12 +86,14 @@ def answer_events(ctx, question: str, history: list[tuple[str, str]] | None = No
                     if leader:
                         ctx.cache.put(key, answer, reuse.shape)
                 else:
+                    if leader and isinstance(event, (Evidence, Draft)):
+                        flight.show(event)  # those asking the same question now see it too
                     yield event
     finally:
         if events is not None:
             events.close()  # cancels the worker's place at the model (pump)
         if leader:
-            ctx.cache.end(key)
+            ctx.cache.end(key, answer)
     if answer is None:
         return
     if cached:  # the cached answer, as the answer to this asker's own words (the log shows what they asked)

@@ -2,7 +2,8 @@
 
 Keyed by the normalised question and the knowledge-base version, so any change to the knowledge base makes old
 entries unreachable (and they age out of the LRU). Single flight: while one request generates the answer to a
-question, others asking the same question wait for it instead of queueing the same generation again.
+question, others asking the same question wait for it instead of queueing the same generation again (a `Flight`:
+they see the leader's evidence and quoted draft as soon as it has them, and get its answer, whatever it is).
 
 A second, semantic lookup (`similar`) runs after retrieval, when the exact key missed: a near-duplicate of a cached
 question with the same evidence and the same checkable terms gets that answer (rules in `sme_ai.cache.similar`).
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from sme_ai.cache.similar import PUNCTUATION, Shape, same_question, shape
 from sme_ai.types import Answer
@@ -39,13 +41,55 @@ def cacheable(answer: Answer) -> bool:
     return not fallback or fallback in _SETTLED
 
 
+class Flight:
+    """One question being answered now. The leader `show`s what its asker sees before the answer (the evidence, the
+    quoted draft) and `finish`es with its answer (None: it failed or was cancelled); the others `follow` it."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._shown: list = []
+        self._done = False
+        self.answer: Answer | None = None
+
+    def show(self, event) -> None:
+        with self._cond:
+            self._shown.append(event)
+            self._cond.notify_all()
+
+    def finish(self, answer: Answer | None) -> None:
+        with self._cond:
+            self.answer, self._done = answer, True
+            self._cond.notify_all()
+
+    @property
+    def done(self) -> bool:
+        with self._cond:
+            return self._done
+
+    def follow(self, timeout: float) -> Iterator:
+        """What the leader has shown so far and shows from now on, until it finishes or `timeout` seconds pass
+        (then `done` is still False). Quiet while nothing new comes: no update per tick for hundreds of waiters."""
+        seen, deadline = 0, time.monotonic() + timeout
+        while True:
+            with self._cond:
+                while seen == len(self._shown) and not self._done:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return
+                    self._cond.wait(left)
+                new, seen, done = self._shown[seen:], len(self._shown), self._done
+            yield from new
+            if done:
+                return
+
+
 class AnswerCache:
     def __init__(self, size: int = 2000):
         self.size = size
         self._items: OrderedDict[str, Answer] = OrderedDict()
         self._shapes: dict[str, Shape] = {}  # key → its question's shape (standalone questions only)
         self._by_evidence: dict[tuple, set[str]] = {}  # (version, top passages) → keys
-        self._flights: dict[str, threading.Event] = {}
+        self._flights: dict[str, Flight] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -97,19 +141,21 @@ class AnswerCache:
             if not keys:
                 self._by_evidence.pop((old.version, old.passages), None)
 
-    def begin(self, key: str) -> threading.Event | None:
-        """None: the caller computes the answer and must call `end(key)`. An Event: wait for the one computing it."""
+    def begin(self, key: str) -> tuple[Flight, bool]:
+        """(the flight of this question, whether the caller leads it). The leader computes the answer and must call
+        `end(key, answer)`; the others follow the flight."""
         with self._lock:
             flight = self._flights.get(key)
-            if flight is None:
-                self._flights[key] = threading.Event()
-            return flight
+            if flight is not None:
+                return flight, False
+            flight = self._flights[key] = Flight()
+            return flight, True
 
-    def end(self, key: str) -> None:
+    def end(self, key: str, answer: Answer | None = None) -> None:
         with self._lock:
             flight = self._flights.pop(key, None)
         if flight:
-            flight.set()
+            flight.finish(answer)
 
     def clear(self) -> None:
         with self._lock:
