@@ -1,8 +1,9 @@
 """Drive a running app (e.g. the one `make run` starts, with the default models) the way an owner would, and save
-screenshots: a question in the chat tab (evidence first, then a cited answer), a follow-up, and a plan drafted
-through the API. A script for a person to run and look at, not a test.
+screenshots: a question in the chat tab (evidence first, then a cited answer), a follow-up, the self-assessment
+filled in as a mid-level firm would (result and radar chart), and a plan drafted through the API. A script for a
+person to run and look at, not a test.
 
-    .venv/bin/python -m evals.check_app --url http://127.0.0.1:7860 --out /tmp/check-app [--no-plan]
+    .venv/bin/python -m evals.check_app --url http://127.0.0.1:7860 --out /tmp/check-app [--no-plan] [--no-assess]
 """
 
 from __future__ import annotations
@@ -82,6 +83,52 @@ def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[di
     return rows
 
 
+# The self-assessment as a mid-level firm answers it: every accordion opened, in each single-choice question the
+# option a third of the way down for the first items of a dimension and deeper ones later, scenario levels varied.
+_FILL = r"""() => {
+  document.querySelectorAll('#assess-tab button.label-wrap:not(.open)').forEach(b => b.click());
+  const groups = [...document.querySelectorAll('#assess-tab .block')].filter(b => b.querySelector('input[type=radio]'));
+  groups.forEach((g, i) => {
+    const opts = g.querySelectorAll('input[type=radio]');
+    const pick = opts[Math.min(opts.length - 1, Math.floor(opts.length * ((i * 7) % 10) / 10))];
+    if (pick) pick.click();
+  });
+  return groups.length;
+}"""
+
+
+def assess(url: str, out: Path) -> dict:
+    """Fill in the self-assessment in the browser, compute it and screenshot the result and the radar chart."""
+    import tempfile
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", headless=True,
+                                                       args=FLAGS, viewport={"width": 1400, "height": 1000},
+                                                       locale="zh-CN")
+        page = context.new_page()
+        page.goto(url, wait_until="domcontentloaded")
+        page.get_by_role("tab", name="数字化水平自评").click()
+        page.locator("#assess-run").wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.evaluate(_FILL)  # opens the accordions first: their radios exist only once opened
+        page.wait_for_timeout(800)
+        groups = page.evaluate(_FILL)
+        t0 = time.perf_counter()
+        page.locator("#assess-run").click()
+        page.locator("#assess-result").get_by_text("数字化水平自评结果").first.wait_for(timeout=120_000)
+        page.locator("#assess-chart img").first.wait_for(timeout=60_000)
+        seconds = time.perf_counter() - t0
+        page.wait_for_timeout(800)
+        page.locator("#assess-run").scroll_into_view_if_needed()
+        page.screenshot(path=str(out / "assess-result.png"), full_page=False)
+        page.locator("#assess-chart").screenshot(path=str(out / "assess-chart.png"))
+        result = page.locator("#assess-result").inner_text()
+        context.close()
+    return {"answered_groups": groups, "seconds": round(seconds, 2), "result": result[:800]}
+
+
 def plan(url: str, out: Path) -> dict:
     from gradio_client import Client
 
@@ -103,11 +150,15 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default="/tmp/check-app")
     ap.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for one answer")
     ap.add_argument("--no-plan", action="store_true")
+    ap.add_argument("--no-assess", action="store_true")
+    ap.add_argument("--no-chat", action="store_true")
     ap.add_argument("--questions", nargs="+", default=["到2027年中小企业上云率要达到多少？", "那规上工业中小企业呢？"])
     args = ap.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"chat": chat(args.url, out, args.questions, args.timeout)}
+    report = {} if args.no_chat else {"chat": chat(args.url, out, args.questions, args.timeout)}
+    if not args.no_assess:
+        report["assess"] = assess(args.url, out)
     if not args.no_plan:
         report["plan"] = plan(args.url, out)
     print(json.dumps(report, ensure_ascii=False, indent=1))

@@ -65,7 +65,8 @@ def run_case(asst, name: str, profile: Path, answers: Path | None, out: Path | N
             "unsupported_numbers_dropped": sum(len(s.meta.get("unsupported_numbers", [])) for s in plan.sections),
             "v2": _v2(rubric["checks"]), "score": rubric["score"], "passed": rubric["passed"],
             "failed": [k for k, v in rubric["checks"].items() if not v["ok"]],
-            "details": {k: v["detail"] for k, v in rubric["checks"].items() if not v["ok"]}, "seconds": round(seconds, 1)}
+            "details": {k: v["detail"] for k, v in rubric["checks"].items() if not v["ok"]}, "seconds": round(seconds, 1),
+            "outline_s": plan.timings.get("outline_s")}
 
 
 def _v2(checks: dict) -> dict:
@@ -77,22 +78,23 @@ def _v2(checks: dict) -> dict:
             "support": checks["claim_support"]["detail"]["share"],
             "generic": checks["generic_paragraphs"]["detail"]["share"],
             "repeats": 0 if checks["repetition"]["ok"] else len(checks["repetition"]["detail"]),
-            "cross": 0 if checks["cross_industry_quotes"]["ok"] else len(checks["cross_industry_quotes"]["detail"]["sentences"])}
+            "cross": 0 if checks["cross_industry_quotes"]["ok"] else len(checks["cross_industry_quotes"]["detail"]["sentences"]),
+            "levels": 0 if checks["level_claims"]["ok"] else len(checks["level_claims"]["detail"])}
 
 
 def render(rows: list[dict], mode: str, model: str, load_s: float) -> str:
     lines = [f"Plans · mode={mode}" + (f" · model={model} (load {load_s:.1f} s)" if mode == "model" else ""), "",
              "| profile | tier | level → target | scenarios | refs | fallback sections | pains→scenario | goal→KPI "
-             "| budget | claim support | generic | repeats | cross-industry | rubric | passed | failed | s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| budget | claim support | generic | repeats | cross-industry | misbound levels | rubric | passed | failed | outline s "
+             "| s |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         level = "待自测" if r["level"] is None else r["level"]
         v = r["v2"]
         lines.append(f"| {r['name']} | {r['tier']} | {level} → {r['target']} ({r['milestone']}) | {'、'.join(r['scenarios'])} "
                      f"| {r['references']} | {r['fallback_sections']} | {v['pains']} | {v['goal_kpi']} | {v['budget']} "
-                     f"| {v['support']:.2f} | {v['generic']:.2f} | {v['repeats']} | {v['cross']} "
+                     f"| {v['support']:.2f} | {v['generic']:.2f} | {v['repeats']} | {v['cross']} | {v.get('levels', '-')} "
                      f"| {r['score']:.2f} | {'yes' if r['passed'] else 'no'} "
-                     f"| {', '.join(r['failed'])} | {r['seconds']} |")
+                     f"| {', '.join(r['failed'])} | {r.get('outline_s')} | {r['seconds']} |")
     secs = [r["seconds"] for r in rows]
     lines += ["", f"mean rubric {statistics.mean(r['score'] for r in rows):.3f} · passed {sum(r['passed'] for r in rows)}/{len(rows)}"
               f" · time per plan mean {statistics.mean(secs):.1f} s, max {max(secs):.1f} s"]

@@ -303,6 +303,17 @@ def test_a_flight_shows_what_its_leader_shows_and_ends_with_its_answer_or_the_ti
     assert got == ["evidence", "draft"] and flight.done and flight.answer is None
 
 
+def test_warm_up_takes_one_question_to_the_models_first_token_and_keeps_nothing(fake_settings, docs, monkeypatch):
+    from sme_ai.app import context
+
+    ctx, llm = make_ctx(fake_settings, docs)
+    monkeypatch.setattr(context, "WARM_UP_QUESTION", "中小企业上云率目标是多少？")
+    ctx.warm_up()
+    assert len(llm.calls) == 1 and llm.calls[0][0]["role"] == "system"  # the fixed prefix is evaluated
+    assert len(ctx.cache) == 0 and ctx.gate.waiting == 0 and not ctx.gate.busy
+    assert not ctx.log.questions_path.exists() or not ctx.log.questions_path.read_text(encoding="utf-8").strip()
+
+
 def test_gate_is_fifo_and_tells_each_waiter_its_position():
     gate = GenerationGate()
     first, second, third = Ticket(), Ticket(), Ticket()

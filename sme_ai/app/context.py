@@ -17,6 +17,7 @@ from sme_ai.cache import AnswerCache
 from sme_ai.config import Settings
 
 log = logging.getLogger(__name__)
+WARM_UP_QUESTION = "到2027年中小企业数字化转型的目标是什么？"
 
 
 @dataclass
@@ -37,8 +38,22 @@ class AppContext:
         return self.settings.app_folder / "uploads"
 
     def warm_up(self) -> None:
-        """Load the embedder, the knowledge base and the model now, so the first trainee does not wait for them."""
-        self.asst.search("中小企业数字化转型")  # embedder, vector store, BM25 snapshot and jieba, in one thread
+        """Load the embedder, the knowledge base and the model now, so the first trainee does not wait for them:
+        one question through the whole answer sequence (retrieval, premise check, quoted draft), stopped at the
+        model's first token, which leaves the fixed system prompt evaluated in llama.cpp's context (the next
+        prompt reuses it: ~half the first question's first-token wait). Nothing is cached or logged."""
+        from sme_ai.types import Delta
+
+        if not self.asst.documents():
+            self.asst.search("中小企业数字化转型")  # embedder, vector store and jieba
+        else:
+            events = self.asst.stream(WARM_UP_QUESTION)
+            try:
+                for event in events:
+                    if isinstance(event, Delta):
+                        break
+            finally:
+                events.close()
         llm = self.asst.llm
         if isinstance(llm, GatedLLM):
             llm.inner  # noqa: B018

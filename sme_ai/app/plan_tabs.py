@@ -10,7 +10,7 @@ def build(ctx, session, tabs) -> None:
     """Both tabs, inside the page's gr.Tabs; the assessment's result carries over into the plan tab."""
     import gradio as gr
 
-    with gr.Tab("数字化水平自评", id="assess"):
+    with gr.Tab("数字化水平自评", id="assess", elem_id="assess-tab"):
         carry = _assess_tab(ctx, session)
     with gr.Tab("改造方案", id="plan") as plan_tab:
         summary = _plan_tab(ctx, session)
@@ -50,7 +50,8 @@ def _assess_tab(ctx, session):
     run = gr.Button("计算评测结果", variant="primary", elem_id="assess-run")
     with gr.Row():
         result = gr.Markdown(elem_id="assess-result")
-        chart = gr.Image(label="自评雷达图：四个维度与16个业务场景", type="filepath", interactive=False, buttons=["download"])
+        chart = gr.Image(label="自评雷达图：四个维度与16个业务场景", type="filepath", interactive=False, buttons=["download"],
+                         elem_id="assess-chart")
     carry = gr.Button("用此结果制定改造方案 →", elem_id="assess-carry")
     n_items = len(item_inputs)
 

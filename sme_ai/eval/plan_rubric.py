@@ -1,6 +1,7 @@
 """An automated rubric for drafted plans: structure, citations, numbers, consistency with the rules, and (v2) whether
 the plan answers the owner: pain points and goals covered, the budget used within the owner's budget, cited prose
-that its references carry, no generic paragraphs, no repetition, no other industry's figures.
+that its references carry, no generic paragraphs, no repetition, no other industry's figures, no level (一级…四级)
+bound to another subject than its source's.
 
     score_plan(plan, assessment=None) -> {"checks": {name: {"ok": bool, "detail": ...}}, "score": 0..1, "passed": bool}
 
@@ -304,6 +305,35 @@ def cross_industry_quotes(plan: Plan) -> dict:
     return _check(not bad and not kpi_bad, {"sentences": bad, "kpis": kpi_bad})
 
 
+_LEVELS = re.compile(r"[一二三四五]级")
+
+
+def level_claims(plan: Plan, need: float = 0.6) -> dict:
+    """Levels are bound to their subject: every prose sentence naming a level (一级…四级) has, in a cited reference,
+    one line or semicolon item naming the same levels that carries most (≥ need) of the sentence's content bigrams
+    around them (the sentence cut at its last level's clause). "试点地区的省级专精特新中小企业…三级和四级" fails
+    when the source gives those firms 二级 and the 三级/四级 to the 标杆 on the line above."""
+    by_n = {r.n: r for r in plan.references}
+    bad = []
+    for s in plan.sections:
+        for sentence in _sentences(s.body):
+            plain = _MARK.sub("", sentence)
+            levels = set(_LEVELS.findall(plain))
+            refs = [by_n[int(m)] for m in _MARK.findall(sentence) if int(m) in by_n]
+            if not levels or not refs:
+                continue
+            for part in re.split(r"[；;。]", plain):  # each item of a list sentence on its own
+                named = set(_LEVELS.findall(part))
+                if not named:
+                    continue
+                own = content_bigrams(part)
+                items = [x for r in refs for x in re.split(r"[\n；;。]", r.text or r.quote)
+                         if named <= set(_LEVELS.findall(x))]
+                if own and not any(len(own & content_bigrams(x)) / len(own) >= need for x in items):
+                    bad.append(f"{s.key}: {part[:60]}")
+    return _check(not bad, bad[:8])
+
+
 def score_plan(plan: Plan, assessment: Assessment | None = None) -> dict:
     checks = {
         "sections_present": sections_present(plan),
@@ -322,6 +352,7 @@ def score_plan(plan: Plan, assessment: Assessment | None = None) -> dict:
         "generic_paragraphs": generic_paragraphs(plan),
         "repetition": repetition(plan),
         "cross_industry_quotes": cross_industry_quotes(plan),
+        "level_claims": level_claims(plan),
     }
     passed = sum(c["ok"] for c in checks.values())
     return {"checks": checks, "score": round(passed / len(checks), 3), "passed": passed == len(checks)}

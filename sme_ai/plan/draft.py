@@ -171,7 +171,11 @@ def prose_context(ctx: Decision) -> ProseContext:
 
 def write_prose(sources: PlanSources, spec: SectionSpec, section: PlanSection, refs: References,
                 pc: ProseContext) -> PlanSection:
-    """The section's prose through the answer sequence, then the plan-side checks."""
+    """The section's prose through the answer sequence, then the plan-side checks (a rule-written section: its
+    rule-built text)."""
+    if spec.prose == "rules":
+        pc.seen.append(spec.fallback)
+        return section.model_copy(update={"body": spec.fallback, "meta": {**section.meta, "prose": "rules"}})
     if not spec.question:
         return section
     t0 = time.perf_counter()

@@ -3,6 +3,8 @@
 - a cited sentence whose content the cited passages do not carry is dropped (character-bigram support);
 - a sentence cited only to another industry's playbook is dropped (no 75 % 数控化率 from the electronics playbook
   in a garment plan);
+- a level (一级…四级) stands in a cited passage's sentence together with the words around it, so a level is never
+  bound to another subject ("试点地区的省级专精特新中小企业…三级和四级" where the source gives them 二级);
 - a sentence that repeats one already in the plan is dropped;
 - heading debris of flattened lists ("等级要点。") is dropped, and sentences that were list items in their passage
   stay list items ("- …" lines);
@@ -23,6 +25,7 @@ _MARK = re.compile(r"\[(\d+)\]")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.、)）]|[①②③④⑤⑥⑦⑧⑨])\s*")
 _NOISE = re.compile(r"[\s\W_\d]+")
 SUPPORT_MIN = 0.35  # share of a cited sentence's bigrams found in its passages
+LEVEL_MIN = 0.6  # share of the bigrams around a level found in the passage sentence that names the level
 REPEAT_MIN = 0.7  # bigram Jaccard with an earlier sentence
 
 
@@ -45,6 +48,34 @@ def similar(a: str, b: str) -> float:
     if not x or not y:
         return 0.0
     return max(len(x & y) / len(x | y), len(x & y) / len(x) - 0.1)
+
+
+_LEVEL = re.compile(r"[一二三四五]级")
+_CLAUSE = re.compile(r"[^，,；;：:。！？!?]+")
+_STATEMENT = re.compile(r"[^。！？!?\n；;]+")
+_LEAD_IN = re.compile(r"[：:]\s*$")
+
+
+def level_bound(sentence: str, passages: list[str]) -> bool:
+    """Every clause naming a level, read with the clause before it unless that one names its own level (the subject
+    often stands there; a clause with a level of its own is a sibling item), has its
+    levels in one passage statement (a sentence, a list line, an item between semicolons) and most of its words in
+    that statement or the lead-in before it ("到2027年，方案设定的目标包括："). Sibling statements do not combine: "试点地区的省级专精特新…三级" is not
+    supported by a 三级 on the line above the one about 试点地区, nor "三级由系统生成计划" by "二级由系统生成计划；
+    三级按…多约束自动排产"."""
+    clauses = _CLAUSE.findall(_MARK.sub("", sentence))
+    sentences = [[x for x in _STATEMENT.findall(p) if x.strip()] for p in passages]
+    for i, clause in enumerate(clauses):
+        levels = set(_LEVEL.findall(clause))
+        if not levels:
+            continue
+        before = clauses[i - 1] if i and not _LEVEL.search(clauses[i - 1]) else ""  # a subject, not a sibling item
+        own = bigrams(content(before + clause))
+        holders = [(parts[k - 1] if k and _LEAD_IN.search(parts[k - 1]) else "") + x
+                   for parts in sentences for k, x in enumerate(parts) if all(level in x for level in levels)]
+        if own and not any(len(own & bigrams(content(w))) / len(own) >= LEVEL_MIN for w in holders):
+            return False
+    return True
 
 
 def other_industry_sections(industry_id: str) -> tuple[str, ...]:
@@ -95,7 +126,7 @@ def check_prose(body: str, refs: dict[int, Reference], *, terms: set[str], seen:
                 other_sections: tuple[str, ...], off_topic: tuple[str, ...] = ()) -> Checked:
     """`seen`: sentences already in the plan (appended to); `terms`: the enterprise's own facts."""
     kept: list[tuple[str, bool]] = []  # (sentence, is list item)
-    dropped = {"unsupported": 0, "cross_industry": 0, "repeated": 0, "debris": 0, "off_topic": 0}
+    dropped = {"unsupported": 0, "cross_industry": 0, "repeated": 0, "debris": 0, "off_topic": 0, "misbound_level": 0}
     for raw in _SENT.findall(body):
         s = raw.strip().lstrip("-*• ").strip()
         if not s:
@@ -112,6 +143,8 @@ def check_prose(body: str, refs: dict[int, Reference], *, terms: set[str], seen:
             reason = "cross_industry"
         elif cited and support(s, texts) < SUPPORT_MIN:
             reason = "unsupported"
+        elif cited and not level_bound(s, texts):
+            reason = "misbound_level"
         elif any(similar(s, t) >= REPEAT_MIN for t in seen + [k for k, _ in kept]):
             reason = "repeated"
         if reason:

@@ -77,7 +77,10 @@ def targets(c: Decision) -> SectionSpec:
              f"企业类型“{t.tier}”对应的改造方式：{t.approach}"]
     if t.note:
         facts.append(t.note)
-    return SectionSpec("targets", TITLES["targets"], question=f"{t.tier}的数字化水平应达到什么目标",
+    # no model prose here: asked what a tier should reach, the model restated the national goals and bound their
+    # levels to this firm ("在试点地区的省级专精特新中小企业中，实现数字化水平达到三级和四级的目标", where the source
+    # gives those firms 二级 and the 三级/四级 to the 标杆) in both plans read; the rule-built text says what is true
+    return SectionSpec("targets", TITLES["targets"], prose="rules",
                        queries=["行动方案（2025—2027年）提出的2027年目标"] + list(t.basis[:2]), facts=facts,
                        basis=[Basis(b, b) for b in t.basis],
                        fallback=f"{_name(c)}属于{t.tier}，对应的改造方式是{t.approach}：本方案目标{level_name(t.target)}，"

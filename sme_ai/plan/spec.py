@@ -29,7 +29,8 @@ class Basis:
 class SectionSpec:
     key: str
     title: str
-    question: str = ""  # what the prose answers; empty: no prose (the references section)
+    question: str = ""  # what the model's prose answers; empty: no model prose
+    prose: str = "model"  # "rules": the section's prose is `fallback`, never the model's
     queries: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
     basis: list[Basis] = field(default_factory=list)
