@@ -79,20 +79,22 @@ def _v2(checks: dict) -> dict:
             "generic": checks["generic_paragraphs"]["detail"]["share"],
             "repeats": 0 if checks["repetition"]["ok"] else len(checks["repetition"]["detail"]),
             "cross": 0 if checks["cross_industry_quotes"]["ok"] else len(checks["cross_industry_quotes"]["detail"]["sentences"]),
-            "levels": 0 if checks["level_claims"]["ok"] else len(checks["level_claims"]["detail"])}
+            "levels": 0 if checks["level_claims"]["ok"] else len(checks["level_claims"]["detail"]),
+            "relabelled": 0 if checks["relabelled_quotes"]["ok"] else len(checks["relabelled_quotes"]["detail"])}
 
 
 def render(rows: list[dict], mode: str, model: str, load_s: float) -> str:
     lines = [f"Plans · mode={mode}" + (f" · model={model} (load {load_s:.1f} s)" if mode == "model" else ""), "",
              "| profile | tier | level → target | scenarios | refs | fallback sections | pains→scenario | goal→KPI "
-             "| budget | claim support | generic | repeats | cross-industry | misbound levels | rubric | passed | failed | outline s "
-             "| s |", "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| budget | claim support | generic | repeats | cross-industry | misbound levels | relabelled quotes | rubric | passed "
+             "| failed | outline s | s |", "|" + "---|" * 20]
     for r in rows:
         level = "待自测" if r["level"] is None else r["level"]
         v = r["v2"]
         lines.append(f"| {r['name']} | {r['tier']} | {level} → {r['target']} ({r['milestone']}) | {'、'.join(r['scenarios'])} "
                      f"| {r['references']} | {r['fallback_sections']} | {v['pains']} | {v['goal_kpi']} | {v['budget']} "
                      f"| {v['support']:.2f} | {v['generic']:.2f} | {v['repeats']} | {v['cross']} | {v.get('levels', '-')} "
+                     f"| {v.get('relabelled', '-')} "
                      f"| {r['score']:.2f} | {'yes' if r['passed'] else 'no'} "
                      f"| {', '.join(r['failed'])} | {r.get('outline_s')} | {r['seconds']} |")
     secs = [r["seconds"] for r in rows]

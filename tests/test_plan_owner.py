@@ -152,6 +152,29 @@ def test_a_level_stays_with_its_own_subject_in_the_prose_and_the_rubric(sentence
     assert level_claims(plan)["ok"] is kept
 
 
+EFFECTS = Reference(n=5, source="indicators/evaluation_indicators_2024.md", title="评测指标", section="数字化成效维度（20分）",
+                    quote="q", text="评测指标（2024年版）的“数字化成效”维度共20分（待核实）：\n"
+                                    "- 绿色低碳7分：看改造后每百元营业收入的综合能耗，增加得0分，持平得3.5分，降低得7分（待核实）。\n"
+                                    "- 产品质量7分：看改造后月均产品合格率，降低得0分，持平得3.5分，提高得7分（待核实）。")
+
+
+@pytest.mark.parametrize("sentence, kept", [
+    # the 0.5B's KPI section: the 绿色低碳 line under the name of the 合格率 KPI
+    ("- 月均产品合格率：看改造后每百元营业收入的综合能耗，增加得0分，持平得3.5分，降低得7分（待核实）[5]。", False),
+    ("- 绿色低碳7分：看改造后每百元营业收入的综合能耗，增加得0分，持平得3.5分，降低得7分（待核实）[5]。", True),
+    ("- 月均产品合格率：看改造后月均产品合格率，降低得0分，持平得3.5分，提高得7分（待核实）[5]。", True),
+    ("- 注意：看改造后每百元营业收入的综合能耗，增加得0分，持平得3.5分，降低得7分（待核实）[5]。", True),  # no name
+])
+def test_a_quoted_line_keeps_its_own_name_in_the_prose_and_the_rubric(sentence, kept):
+    from sme_ai.eval.plan_rubric import relabelled_quotes
+
+    out = check_prose(sentence + "某机械厂先做计划排程。", {5: EFFECTS}, terms={"某机械厂"}, seen=[], fallback="x",
+                      other_sections=())
+    assert (out.dropped.get("relabelled", 0) == 0) is kept
+    plan = Plan.model_construct(sections=[SimpleNamespace(key="kpis", body=sentence)], references=[EFFECTS])
+    assert relabelled_quotes(plan)["ok"] is kept
+
+
 def _stub(asst, text: str, marker_source: str):
     """The real knowledge base, with a section writer that returns `text` citing the first hit."""
 

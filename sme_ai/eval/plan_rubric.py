@@ -1,7 +1,7 @@
 """An automated rubric for drafted plans: structure, citations, numbers, consistency with the rules, and (v2) whether
 the plan answers the owner: pain points and goals covered, the budget used within the owner's budget, cited prose
 that its references carry, no generic paragraphs, no repetition, no other industry's figures, no level (一级…四级)
-bound to another subject than its source's.
+bound to another subject than its source's, no quoted line under another item's name.
 
     score_plan(plan, assessment=None) -> {"checks": {name: {"ok": bool, "detail": ...}}, "score": 0..1, "passed": bool}
 
@@ -334,6 +334,29 @@ def level_claims(plan: Plan, need: float = 0.6) -> dict:
     return _check(not bad, bad[:8])
 
 
+_PLAIN_NAMES = {"风险", "对策", "建议", "注意", "提示", "措施", "做法", "要点", "说明"}  # name no item of their own
+
+
+def relabelled_quotes(plan: Plan) -> dict:
+    """No quoted line under another item's name: a prose sentence "名称：文字" whose text is (≥ 0.6 of its content
+    bigrams) one line of a cited reference carries a name that line or the reference's section shares at least half
+    of ("月均产品合格率：看改造后每百元营业收入的综合能耗…" quotes the 绿色低碳 line)."""
+    by_n = {r.n: r for r in plan.references}
+    bad = []
+    for s in plan.sections:
+        for sentence in _sentences(s.body):
+            head, sep, rest = _MARK.sub("", sentence).lstrip("-*• ").partition("：")
+            refs = [by_n[int(m)] for m in _MARK.findall(sentence) if int(m) in by_n]
+            name, text = content_bigrams(head), content_bigrams(rest)
+            if not sep or not refs or not name or not text or len(head) > 16 or head.strip() in _PLAIN_NAMES:
+                continue
+            lines = [(x, r.section) for r in refs for x in (r.text or r.quote).splitlines()
+                     if len(text & content_bigrams(x)) / len(text) >= 0.6]
+            if lines and all(len(name & content_bigrams(x + section)) / len(name) < 0.5 for x, section in lines):
+                bad.append(f"{s.key}: {sentence[:60]}")
+    return _check(not bad, bad[:8])
+
+
 def score_plan(plan: Plan, assessment: Assessment | None = None) -> dict:
     checks = {
         "sections_present": sections_present(plan),
@@ -353,6 +376,7 @@ def score_plan(plan: Plan, assessment: Assessment | None = None) -> dict:
         "repetition": repetition(plan),
         "cross_industry_quotes": cross_industry_quotes(plan),
         "level_claims": level_claims(plan),
+        "relabelled_quotes": relabelled_quotes(plan),
     }
     passed = sum(c["ok"] for c in checks.values())
     return {"checks": checks, "score": round(passed / len(checks), 3), "passed": passed == len(checks)}

@@ -5,6 +5,8 @@
   in a garment plan);
 - a level (一级…四级) stands in a cited passage's sentence together with the words around it, so a level is never
   bound to another subject ("试点地区的省级专精特新中小企业…三级和四级" where the source gives them 二级);
+- a "label：quoted line" sentence keeps the label of the line it quotes ("月均产品合格率：看改造后每百元营业收入的综合
+  能耗…" quotes the 绿色低碳 line under another indicator's name);
 - a sentence that repeats one already in the plan is dropped;
 - heading debris of flattened lists ("等级要点。") is dropped, and sentences that were list items in their passage
   stay list items ("- …" lines);
@@ -78,6 +80,27 @@ def level_bound(sentence: str, passages: list[str]) -> bool:
     return True
 
 
+_LABELLED = re.compile(r"^\s*(?:[-*•]\s*)?([^：:，,。；;]{2,16})[：:](.+)$", re.S)
+_GENERIC_LABELS = frozenset("风险 对策 建议 注意 提示 措施 做法 要点 说明 原因 步骤 第一步 重点 目标".split())
+QUOTED = 0.6  # share of the text after a label found in one passage line: the sentence quotes that line
+
+
+def label_bound(sentence: str, passages: list[str]) -> bool:
+    """A sentence "label：text" whose text quotes a passage line carries a label that line (or its passage's first
+    line, a heading) supports: the model does not put one item's words under another item's name."""
+    m = _LABELLED.match(_MARK.sub("", sentence))
+    if not m or content(m.group(1)) in _GENERIC_LABELS:  # "风险：…" names no item of its own
+        return True
+    label, rest = bigrams(content(m.group(1))), bigrams(content(m.group(2)))
+    if not label or not rest:
+        return True
+    lines = [(line, p.splitlines()[0] if p.strip() else "") for p in passages for line in p.splitlines() if line.strip()]
+    quoted = [(line, head) for line, head in lines if len(rest & bigrams(content(line))) / len(rest) >= QUOTED]
+    if not quoted:
+        return True  # not a quotation of one line: the support check judges it
+    return any(len(label & bigrams(content(line + head))) / len(label) >= 0.5 for line, head in quoted)
+
+
 def other_industry_sections(industry_id: str) -> tuple[str, ...]:
     """The playbook section prefixes of every industry but this one."""
     rules = load_rules()
@@ -126,7 +149,8 @@ def check_prose(body: str, refs: dict[int, Reference], *, terms: set[str], seen:
                 other_sections: tuple[str, ...], off_topic: tuple[str, ...] = ()) -> Checked:
     """`seen`: sentences already in the plan (appended to); `terms`: the enterprise's own facts."""
     kept: list[tuple[str, bool]] = []  # (sentence, is list item)
-    dropped = {"unsupported": 0, "cross_industry": 0, "repeated": 0, "debris": 0, "off_topic": 0, "misbound_level": 0}
+    dropped = {"unsupported": 0, "cross_industry": 0, "repeated": 0, "debris": 0, "off_topic": 0, "misbound_level": 0,
+               "relabelled": 0}
     for raw in _SENT.findall(body):
         s = raw.strip().lstrip("-*• ").strip()
         if not s:
@@ -145,6 +169,8 @@ def check_prose(body: str, refs: dict[int, Reference], *, terms: set[str], seen:
             reason = "unsupported"
         elif cited and not level_bound(s, texts):
             reason = "misbound_level"
+        elif cited and not label_bound(s, texts):
+            reason = "relabelled"
         elif any(similar(s, t) >= REPEAT_MIN for t in seen + [k for k, _ in kept]):
             reason = "repeated"
         if reason:
