@@ -130,7 +130,13 @@ GOALS = Reference(n=3, source="policy/action_plan_2025_2027.md", title="行动�
                        "- 试点地区的省级专精特新中小企业数字化水平达到二级及以上；")
 SCENARIO = Reference(n=4, source="playbooks/scenario_playbooks.md", title="场景指南", section="场景5 计划排程", quote="q",
                      text="计划排程场景属生产执行数字化；等级要点：一级用表格编制生产计划；二级由系统生成计划并做物料齐套"
-                          "检查；三级按安全库存、订单、采购提前期、交期等多约束自动排产并下达。")
+                          "检查；三级按安全库存、订单、采购提前期、交期等多约束自动排产并下达；四级用AI排产调度模型实现动态实时排程。")
+
+QUALITY = Reference(n=6, source="playbooks/scenario_playbooks.md", title="场景指南", section="场景7 质量管理", quote="q",
+                    text="质量管理场景属生产执行数字化；等级要点：一级用表格管理质量信息；二级对过程质量数据做数字化采集、"
+                         "规范质检流程；三级关键工序在线检测、自动判定和报警，或实现原料到成品的可追溯；四级应用视觉质检、"
+                         "质量数据跨企业共享或缺陷预测。（待核实）\n\n- 一级→二级：来料、过程、成品检验记录改为在平板或终端录"
+                         "入，不合格品走线上处置流程。")
 
 
 @pytest.mark.parametrize("sentence, kept", [
@@ -141,12 +147,18 @@ SCENARIO = Reference(n=4, source="playbooks/scenario_playbooks.md", title="场�
     ("行动方案提出，形成一批数字化水平达到三级、四级的转型标杆[3]。", True),
     ("等级要点：一级用表格编制生产计划；二级由系统生成计划并做物料齐套检查[4]。", True),
     ("三级由系统生成计划并做物料齐套检查[4]。", False),  # 二级's description under 三级, a semicolon away
+    # the 0.5B's copies: the reliability mark after each item, an item's second clause before the next level
+    ("等级要点：一级用表格编制生产计划（待核实）；二级由系统生成计划并做物料齐套检查（待核实）[4]。", True),
+    ("三级关键工序在线检测、自动判定和报警，或实现原料到成品的可追溯（待核实）；四级应用视觉质检、质量数据跨企业共享或缺陷预测"
+     "（待核实）[6]。", True),
+    ("（待核实）- 一级→二级：来料、过程、成品检验记录改为在平板或终端录入，不合格品走线上处置流程[6]。", True),
 ])
 def test_a_level_stays_with_its_own_subject_in_the_prose_and_the_rubric(sentence, kept):
-    refs = {3: GOALS, 4: SCENARIO}
+    refs = {3: GOALS, 4: SCENARIO, 6: QUALITY}
     out = check_prose(sentence + "某机械厂先做计划排程。", refs, terms={"某机械厂"}, seen=[], fallback="x", other_sections=())
     assert (out.dropped.get("misbound_level", 0) == 0) is kept
-    plan = Plan.model_construct(sections=[SimpleNamespace(key="targets", body=sentence)], references=[GOALS, SCENARIO])
+    plan = Plan.model_construct(sections=[SimpleNamespace(key="targets", body=sentence)],
+                                references=[GOALS, SCENARIO, QUALITY])
     from sme_ai.eval.plan_rubric import level_claims
 
     assert level_claims(plan)["ok"] is kept

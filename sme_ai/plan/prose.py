@@ -59,24 +59,25 @@ _LEAD_IN = re.compile(r"[：:]\s*$")
 
 
 def level_bound(sentence: str, passages: list[str]) -> bool:
-    """Every clause naming a level, read with the clause before it unless that one names its own level (the subject
-    often stands there; a clause with a level of its own is a sibling item), has its
-    levels in one passage statement (a sentence, a list line, an item between semicolons) and most of its words in
-    that statement or the lead-in before it ("到2027年，方案设定的目标包括："). Sibling statements do not combine: "试点地区的省级专精特新…三级" is not
-    supported by a 三级 on the line above the one about 试点地区, nor "三级由系统生成计划" by "二级由系统生成计划；
-    三级按…多约束自动排产"."""
-    clauses = _CLAUSE.findall(_MARK.sub("", sentence))
+    """Every clause naming a level, read with the clause before it in the same item (the subject often stands
+    there) unless that one names its own level, has its levels in one passage statement (a sentence, a list line,
+    an item between semicolons) and most of its words in that statement or the lead-in before it ("到2027年，方案设定
+    的目标包括："). Sibling statements do not combine: "试点地区的省级专精特新…三级" is not supported by a 三级 on the
+    line above the one about 试点地区, nor "三级由系统生成计划" by "二级由系统生成计划；三级按…多约束自动排产".
+    The project's reliability mark (待核实), which the model repeats after every item, is not a word of the claim."""
     sentences = [[x for x in _STATEMENT.findall(p) if x.strip()] for p in passages]
-    for i, clause in enumerate(clauses):
-        levels = set(_LEVEL.findall(clause))
-        if not levels:
-            continue
-        before = clauses[i - 1] if i and not _LEVEL.search(clauses[i - 1]) else ""  # a subject, not a sibling item
-        own = bigrams(content(before + clause))
-        holders = [(parts[k - 1] if k and _LEAD_IN.search(parts[k - 1]) else "") + x
-                   for parts in sentences for k, x in enumerate(parts) if all(level in x for level in levels)]
-        if own and not any(len(own & bigrams(content(w))) / len(own) >= LEVEL_MIN for w in holders):
-            return False
+    for item in _STATEMENT.findall(_MARK.sub("", sentence).replace("待核实", "")):
+        clauses = _CLAUSE.findall(item)
+        for i, clause in enumerate(clauses):
+            levels = set(_LEVEL.findall(clause))
+            if not levels:
+                continue
+            before = clauses[i - 1] if i and not _LEVEL.search(clauses[i - 1]) else ""  # a subject, not a sibling
+            own = bigrams(content(before + clause))
+            holders = [(parts[k - 1] if k and _LEAD_IN.search(parts[k - 1]) else "") + x
+                       for parts in sentences for k, x in enumerate(parts) if all(level in x for level in levels)]
+            if own and not any(len(own & bigrams(content(w))) / len(own) >= LEVEL_MIN for w in holders):
+                return False
     return True
 
 
