@@ -81,6 +81,11 @@ def test_budget_is_allocated_within_the_owners_budget(budget):
     for t in b.phase_totals[:3]:
         assert all(r.high <= t.high + 1e-9 for r in b.rows if r.phase == t.phase)
     assert b.not_covered and len(b.cut_order) >= 3 and "培训" in b.cut_order[-1]
+    # the table as the owner adds it up: the shown upper ends of the phases and the reserve stay within the budget
+    from sme_ai.plan.budget import budget_table
+
+    shown = [r[3].split("–")[-1].removesuffix("万元").removeprefix("不超过") for r in budget_table(b)[1] if r[0]]
+    assert sum(float(x) for x in shown if x != "—") <= own.max + 1e-9, shown
 
 
 def test_no_budget_gives_shares_only(garment_plan):
@@ -219,7 +224,7 @@ def test_stub_model_filler_never_reaches_the_plan_and_the_rubric_passes(asst):
     bodies = [s.body for s in plan.sections if s.key != "references"]
     assert all("智能工厂" not in b for b in bodies) and all(bodies)
     assert all(s.meta.get("replaced") == "generic" for s in plan.sections if s.key not in ("references", "targets"))
-    assert plan.section("targets").meta["prose"] == "rules" and "本方案目标" in plan.section("targets").body
+    assert plan.section("targets").meta["prose"] == "rules" and "本方案为某服装制造有限公司设定的目标" in plan.section("targets").body
     assert "某服装制造有限公司" in plan.section("scenarios").body
     result = score_plan(plan)
     assert result["passed"], {k: v for k, v in result["checks"].items() if not v["ok"]}

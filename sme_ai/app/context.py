@@ -44,7 +44,8 @@ class AppContext:
         prompt reuses it: ~half the first question's first-token wait). Nothing is cached or logged."""
         from sme_ai.types import Delta
 
-        if not self.asst.documents():
+        remote = self.settings.llm_backend == "openai"  # a model server keeps its own prefix: never wait for it here
+        if not self.asst.documents() or remote:
             self.asst.search("中小企业数字化转型")  # embedder, vector store and jieba
         else:
             events = self.asst.stream(WARM_UP_QUESTION)

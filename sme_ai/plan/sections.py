@@ -83,8 +83,10 @@ def targets(c: Decision) -> SectionSpec:
     return SectionSpec("targets", TITLES["targets"], prose="rules",
                        queries=["行动方案（2025—2027年）提出的2027年目标"] + list(t.basis[:2]), facts=facts,
                        basis=[Basis(b, b) for b in t.basis],
-                       fallback=f"{_name(c)}属于{t.tier}，对应的改造方式是{t.approach}：本方案目标{level_name(t.target)}，"
-                                f"12个月内先达到{level_name(t.milestone)}，用验收指标表中的等级和场景指标核对。")
+                       # the tier's approach stays in the facts above: restated in the prose, a policy claim
+                       # ("为专精特新认定…做准备") would stand there without its citation
+                       fallback=f"本方案为{_name(c)}设定的目标是{level_name(t.target)}，12个月内先达到"
+                                f"{level_name(t.milestone)}，用验收指标表中的等级和场景指标核对。")
 
 
 def _step_basis(s: ScenarioChoice) -> Basis | None:
