@@ -86,14 +86,17 @@ def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[di
 # The self-assessment as a mid-level firm answers it: every accordion opened, in each single-choice question the
 # option a third of the way down for the first items of a dimension and deeper ones later, scenario levels varied.
 _FILL = r"""() => {
-  document.querySelectorAll('#assess-tab button.label-wrap:not(.open)').forEach(b => b.click());
   const groups = [...document.querySelectorAll('#assess-tab .block')].filter(b => b.querySelector('input[type=radio]'));
   groups.forEach((g, i) => {
     const opts = g.querySelectorAll('input[type=radio]');
     const pick = opts[Math.min(opts.length - 1, Math.floor(opts.length * ((i * 7) % 10) / 10))];
     if (pick) pick.click();
   });
-  return groups.length;
+  const multi = [...document.querySelectorAll('#assess-tab .block')].filter(b => b.querySelector('input[type=checkbox]'));
+  multi.forEach((g, i) => g.querySelectorAll('input[type=checkbox]').forEach((c, k) => {
+    if (k <= i % 3 && !c.checked) c.click();  // the first one to three options of each multiple-choice item
+  }));
+  return groups.length + multi.length;
 }"""
 
 
@@ -112,7 +115,8 @@ def assess(url: str, out: Path) -> dict:
         page.get_by_role("tab", name="数字化水平自评").click()
         page.locator("#assess-run").wait_for(timeout=60_000)
         page.wait_for_timeout(500)
-        page.evaluate(_FILL)  # opens the accordions first: their radios exist only once opened
+        page.evaluate("() => document.querySelectorAll('#assess-tab button.label-wrap:not(.open)')"
+                      ".forEach(b => b.click())")  # the accordions' inputs exist only once opened
         page.wait_for_timeout(800)
         groups = page.evaluate(_FILL)
         t0 = time.perf_counter()

@@ -102,7 +102,7 @@ def test_funding_routes_follow_the_profile_and_are_cited(asst, garment_plan):
     assert not any(b.startswith("城市试点专项资金") for b in ob) and any(b.startswith("“小巨人”专项：") for b in ob)
     assert all(b.endswith("]") for b in ob[1:])  # every route is cited, or it is left out
     table = garment_plan.section("investment").table
-    assert table.columns[3] == "金额区间（估算）" and table.rows[0][3] == "15万元"
+    assert table.columns[3] == "金额区间（估算）" and table.rows[0][3] == "14.6万元"  # 24.4 % of 60万
 
 
 # --- 3. prose ----------------------------------------------------------------------------------

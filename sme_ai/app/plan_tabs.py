@@ -50,8 +50,9 @@ def _assess_tab(ctx, session):
     run = gr.Button("计算评测结果", variant="primary", elem_id="assess-run")
     with gr.Row():
         result = gr.Markdown(elem_id="assess-result")
-        chart = gr.Image(label="自评雷达图：四个维度与16个业务场景", type="filepath", interactive=False, buttons=["download"],
-                         elem_id="assess-chart")
+        # no label overlay: it covered the chart's own title (the estimated level) in the browser
+        chart = gr.Image(label="自评雷达图：四个维度与16个业务场景", show_label=False, type="filepath", interactive=False,
+                         buttons=["download"], elem_id="assess-chart")
     carry = gr.Button("用此结果制定改造方案 →", elem_id="assess-carry")
     n_items = len(item_inputs)
 
