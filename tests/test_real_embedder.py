@@ -22,7 +22,9 @@ def real_embedder():
 
 
 class TestEmbeddingGemma(EmbedderContract):
-    atol = 1e-3  # float32 on CPU; padding in a batch moves the last digits
+    # float32 on CPU; padding in a batch moves the last digits: up to 1e-3 on AVX2-only CPUs, up to 1.8e-3 with
+    # torch's AVX-512 kernels (measured on a 2-vCPU EPYC with avx512f/bf16); the cosine check holds on both
+    atol = 3e-3
 
     @pytest.fixture(scope="class")
     @classmethod

@@ -236,6 +236,8 @@ class EmbedderContract:
         batch = embedder.embed(BATCH, kind)
         single = np.concatenate([embedder.embed([t], kind) for t in BATCH])
         np.testing.assert_allclose(batch, single, atol=max(self.atol, 1e-3))
+        cos = (batch * single).sum(axis=1) / (np.linalg.norm(batch, axis=1) * np.linalg.norm(single, axis=1))
+        assert float(cos.min()) > 0.9999  # the same direction: the ranking a search sees does not move
 
     @pytest.mark.parametrize("kind", ["query", "document"])
     def test_an_empty_batch_is_an_empty_matrix(self, embedder, kind):
