@@ -83,8 +83,8 @@ def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[di
     return rows
 
 
-# The self-assessment as a mid-level firm answers it: every accordion opened, in each single-choice question the
-# option a third of the way down for the first items of a dimension and deeper ones later, scenario levels varied.
+# The self-assessment as a mid-level firm answers it (run after the accordions are opened): in each single-choice
+# question an option further down the list from one question to the next, in each multiple-choice item one to three.
 _FILL = r"""() => {
   const groups = [...document.querySelectorAll('#assess-tab .block')].filter(b => b.querySelector('input[type=radio]'));
   groups.forEach((g, i) => {
