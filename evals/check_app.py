@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -40,18 +41,25 @@ _WATCH = r"""() => {
 }"""
 
 
-def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[dict]:
+@contextmanager
+def _page(url: str):
+    """(context, page): Debian's chromium, headless, a fresh profile, the app's page loaded."""
     import tempfile
 
     from playwright.sync_api import sync_playwright
 
-    rows = []
     with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
         context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", headless=True,
                                                        args=FLAGS, viewport={"width": 1400, "height": 1000},
                                                        locale="zh-CN")
         page = context.new_page()
         page.goto(url, wait_until="domcontentloaded")
+        yield context, page
+
+
+def chat(url: str, out: Path, questions: list[str], timeout_s: float) -> list[dict]:
+    rows = []
+    with _page(url) as (context, page):
         page.locator("#question textarea").wait_for(timeout=60_000)
         for i, q in enumerate(questions, start=1):
             before = page.locator("#chatbot .message").count()
@@ -102,16 +110,7 @@ _FILL = r"""() => {
 
 def assess(url: str, out: Path) -> dict:
     """Fill in the self-assessment in the browser, compute it and screenshot the result and the radar chart."""
-    import tempfile
-
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        context = p.chromium.launch_persistent_context(profile, executable_path="/usr/bin/chromium", headless=True,
-                                                       args=FLAGS, viewport={"width": 1400, "height": 1000},
-                                                       locale="zh-CN")
-        page = context.new_page()
-        page.goto(url, wait_until="domcontentloaded")
+    with _page(url) as (context, page):
         page.get_by_role("tab", name="数字化水平自评").click()
         page.locator("#assess-run").wait_for(timeout=60_000)
         page.wait_for_timeout(500)
