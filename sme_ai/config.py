@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(16, ge=1)
     embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")
+    query_batch_size: int = Field(16, ge=1, description="queries asked at the same time embedded in one model call "
+                                  "(1 = each alone)")
     # int8, dev set, 2-core AVX2 CPU: query p50 251 → 138 ms, hybrid hit@5 0.762 = 0.762, hit@1 0.683 → 0.678, but
     # the answers lose: extractive key facts 0.825 → 0.819, refusal 0.900 → 0.880 (0.860 with min_dense_score 0.38),
     # evals/reports/bench_embed-20261202-s11.md: not the default

@@ -188,8 +188,79 @@ class QueryCache:
         return vec[None, :].copy()
 
 
+class _Query:
+    __slots__ = ("text", "vec", "error", "done")
+
+    def __init__(self, text: str):
+        self.text, self.vec, self.error, self.done = text, None, None, threading.Event()
+
+
+class QueryBatcher:
+    """Single queries asked at the same time share one model call. A lone query is embedded at once, alone (its
+    vector is what the model gives for it by itself); queries that arrive while one is being embedded wait for it
+    and then go together, up to `max_batch` in one call, from one worker thread.
+
+    Why: a class of 200 asking within seconds made dozens of request threads run EmbeddingGemma at once; on two cores
+    they fight over the GIL and torch's threads, and a pile-up (behind the model's prompt evaluation) never drained.
+    One call for 16 short queries costs about what 4 single calls cost (bf16, AVX-512 box: 13.6 vs 54.8 ms a query);
+    a batched query's vector differs from its single one only in rounding (cosine > 0.9998). Documents, several texts
+    at once, and `max_batch` ≤ 1 pass straight through."""
+
+    def __init__(self, inner: Embedder, max_batch: int = 16):
+        self.inner, self.max_batch = inner, max_batch
+        self._cond = threading.Condition()
+        self._queue: list[_Query] = []
+        self._worker: threading.Thread | None = None
+        self.batches = 0  # model calls made for queries (tests, benchmarks)
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        if kind != "query" or len(texts) != 1 or self.max_batch <= 1:
+            return self.inner.embed(texts, kind)
+        q = _Query(texts[0])
+        with self._cond:
+            self._queue.append(q)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, daemon=True, name="sme-ai-query-embed")
+                self._worker.start()
+            self._cond.notify()
+        q.done.wait()
+        if q.error is not None:
+            raise q.error
+        return q.vec[None, :].copy()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    if not self._cond.wait(timeout=30.0) and not self._queue:
+                        self._worker = None  # idle: the next query starts a new worker
+                        return
+                batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
+            texts = list(dict.fromkeys(q.text for q in batch))  # the same question twice is embedded once
+            try:
+                vecs = dict(zip(texts, self.inner.embed(texts, "query")))
+                for q in batch:
+                    q.vec = vecs[q.text]
+            except BaseException as e:  # noqa: BLE001 - every waiter gets the model's error
+                for q in batch:
+                    q.error = e
+            finally:
+                self.batches += 1
+                for q in batch:
+                    q.done.set()
+
+
 def make_embedder(settings) -> Embedder:
-    """Settings → embedder (behind the query-vector cache), through a plain dict of factories."""
+    """Settings → embedder (concurrent queries batched, behind the query-vector cache), through a plain dict of
+    factories."""
     from sme_ai import models
 
     def st():
@@ -200,4 +271,5 @@ def make_embedder(settings) -> Embedder:
                                            query_quantize=settings.embedder_query_quantize)
 
     factories = {"sentence-transformers": st, "hash": HashEmbedder}
-    return QueryCache(factories[settings.embedder](), settings.query_cache_size)
+    return QueryCache(QueryBatcher(factories[settings.embedder](), settings.query_batch_size),
+                      settings.query_cache_size)
