@@ -59,7 +59,7 @@ def main(argv=None) -> None:
     settings = Settings(data_dir=a.data_dir, llm_backend="extractive", query_cache_size=0)
     items = load_items(ROOT / "evals" / "dev.jsonl")
     questions = [normalize_text(it.question) for it in items]
-    base = Assistant(settings).embedder.inner  # the SentenceTransformerEmbedder itself, no cache
+    base = Assistant(settings).embedder.base  # the SentenceTransformerEmbedder itself, no cache or batcher
     st = base._load()
     st.encode(["预热"], prompt_name="query")
     int8 = int8_query_model(st)  # what embedder_query_quantize="int8" serves

@@ -72,7 +72,7 @@ def agreement(data_dir: str, sizes: tuple[int, ...] = (16, 4)) -> list[dict]:
     items = [i for i in load_items(ROOT / "evals" / "dev.jsonl") if i.answerable]
     cache = asst.embedder  # QueryCache → QueryBatcher → the model
     alone = evaluate_retrieval(asst, items)  # queries one at a time: each embedded alone
-    texts, model = list(cache._items), cache.inner.inner
+    texts, model = list(cache._items), cache.base
     rows = []
     for size in sizes:
         cache._items.clear()

@@ -121,3 +121,4 @@ def test_the_app_embedder_batches_behind_the_query_cache(tmp_path):
     assert off.inner.max_batch == 1
     with pytest.raises(SettingsError, match="query_batch_size"):
         Settings(data_dir=tmp_path, query_batch_size=0)
+    assert e.base is e.inner.inner and isinstance(e.base, HashEmbedder)  # the model under both layers

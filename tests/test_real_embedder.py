@@ -96,7 +96,7 @@ def test_int8_queries_against_full_precision_documents_keep_the_ranking(seeded):
     from sme_ai.assistant import Assistant
     from sme_ai.index.embedder import SentenceTransformerEmbedder
 
-    loaded = seeded.embedder.inner
+    loaded = seeded.embedder.base
     full = SentenceTransformerEmbedder(loaded.path, loaded.name, query_quantize="none")
     q8 = SentenceTransformerEmbedder(loaded.path, loaded.name, query_quantize="int8")
     full._model = q8._model = loaded._load()  # the same loaded weights; only the query path differs

@@ -151,7 +151,27 @@ class SentenceTransformerEmbedder:
         return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
 
 
-class QueryCache:
+class _QueryLayer:
+    """A layer in front of an embedder for single queries (the cache, the batcher): it is named and sized as the
+    embedder it wraps."""
+
+    inner: Embedder
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    @property
+    def base(self) -> Embedder:
+        """The embedder under every layer: the model itself."""
+        return self.inner.base if isinstance(self.inner, _QueryLayer) else self.inner
+
+
+class QueryCache(_QueryLayer):
     """An LRU of query vectors in front of any embedder: a question asked again (a follow-up, a trainee's repeat
     after the knowledge base changed, the app and the API asking the same thing) skips the model. Documents pass
     through; the vectors of one embedder never depend on anything but the text, so entries never go stale."""
@@ -161,14 +181,6 @@ class QueryCache:
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if kind != "query" or len(texts) != 1 or self.size <= 0:
@@ -195,7 +207,7 @@ class _Query:
         self.text, self.vec, self.error, self.done = text, None, None, threading.Event()
 
 
-class QueryBatcher:
+class QueryBatcher(_QueryLayer):
     """Single queries asked at the same time share one model call. A lone query is embedded at once, alone (its
     vector is what the model gives for it by itself); queries that arrive while one is being embedded wait for it
     and then go together, up to `max_batch` in one call, from one worker thread.
@@ -212,14 +224,6 @@ class QueryBatcher:
         self._queue: list[_Query] = []
         self._worker: threading.Thread | None = None
         self.batches = 0  # model calls made for queries (tests, benchmarks)
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dim(self) -> int:
-        return self.inner.dim
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         if kind != "query" or len(texts) != 1 or self.max_batch <= 1:
