@@ -1,15 +1,17 @@
-"""Query embedding, side by side in one run (a script, not a test): the product's EmbeddingGemma as loaded today, the
-same weights with int8 dynamic quantisation of the linear layers (`embedder_query_quantize="int8"`: torch, no export
-step), and the query-vector cache. Per variant: single-query latency p50/p95 on the dev questions, cosine agreement
-with today's query vectors, and dense and hybrid hit@1/hit@5 against the same index (documents stay as indexed: only
-queries change). Then ingest throughput (a few shipped documents into a fresh knowledge base) next to raw
-`encode` of the same chunk texts.
+"""Query embedding, side by side in one run (a script, not a test): EmbeddingGemma through sentence-transformers
+(torch, the dtype "auto" picks: the default before the ONNX runtime), the same with int8 dynamic quantisation of the
+linear layers (`embedder_query_quantize="int8"`), through ONNX Runtime in float32 (`embedder_runtime="onnx"`, the
+default now: the graph `sme_ai.index.onnx_export` writes) and ONNX Runtime int8 (that graph through
+`onnxruntime.quantization.quantize_dynamic`, per channel; made here, not shipped), and the query-vector cache. Per
+variant: single-query latency p50/p95 on the dev questions, cosine agreement with the torch vectors, and dense and
+hybrid hit@1/hit@5 against the same index (documents stay as indexed: only queries change). Then ingest throughput
+(a few shipped documents into a fresh knowledge base with the product's embedder) next to raw `encode` of the same
+chunk texts (sentence-transformers) and the product's embedder alone.
 
     .venv/bin/python -m evals.bench_embed --data-dir KB [--out report.md] [--ingest-docs 3]
 
-ONNX Runtime through sentence-transformers' `backend="onnx"` needs optimum-onnx, whose releases pin
-transformers < 4.58 (this project runs 5.x), so it cannot be installed beside the product; see the report note.
-Run it on an idle machine.
+sentence-transformers' own `backend="onnx"` needs optimum-onnx, whose releases pin transformers < 4.58 (this project
+runs 5.x); `onnx_export` exports the graph itself. Run it on an idle machine.
 """
 
 from __future__ import annotations
@@ -28,19 +30,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class _Variant:
-    """An Embedder whose queries come from `model` (a sentence-transformers model), documents from `base`."""
+    """An Embedder whose queries come from `query` and documents from `base` (the index stays as it was built)."""
 
-    def __init__(self, base, model, name):
-        self.base, self.model, self.name, self.dim = base, model, base.name, base.dim
-        self.label = name
+    def __init__(self, base, query, label):
+        self.base, self.query, self.name, self.dim, self.label = base, query, base.name, base.dim, label
 
     def embed(self, texts, kind):
-        if kind != "query":
-            return self.base.embed(texts, kind)
-        vecs = self.model.encode(list(texts), prompt_name="query", normalize_embeddings=True, convert_to_numpy=True,
-                                 show_progress_bar=False)
-        vecs = np.asarray(vecs, dtype=np.float32)
-        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        return self.query.embed(texts, kind) if kind == "query" else self.base.embed(texts, kind)
+
+
+def _onnx_int8(onnx, workdir: Path):
+    """The ONNX graph with int8 dynamic quantisation of its MatMuls (weights per channel), as an OnnxEmbedder."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from sme_ai.index.onnx_embedder import OnnxEmbedder
+
+    graph = workdir / "model-int8.onnx"
+    quantize_dynamic(str(onnx.ensure_graph()), str(graph), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=["MatMul", "Gemm"])
+
+    class Int8(OnnxEmbedder):
+        def ensure_graph(self):
+            return graph
+
+    return Int8(onnx.path, onnx.name, onnx.home)
 
 
 def main(argv=None) -> None:
@@ -48,7 +61,8 @@ def main(argv=None) -> None:
     from sme_ai.config import Settings
     from sme_ai.eval.dataset import load_items
     from sme_ai.eval.runner import evaluate_retrieval
-    from sme_ai.index.embedder import int8_query_model
+    from sme_ai.index.embedder import SentenceTransformerEmbedder
+    from sme_ai.index.onnx_embedder import OnnxEmbedder
     from sme_ai.text import normalize_text
 
     ap = argparse.ArgumentParser()
@@ -59,19 +73,20 @@ def main(argv=None) -> None:
     settings = Settings(data_dir=a.data_dir, llm_backend="extractive", query_cache_size=0)
     items = load_items(ROOT / "evals" / "dev.jsonl")
     questions = [normalize_text(it.question) for it in items]
-    base = Assistant(settings).embedder.base  # the SentenceTransformerEmbedder itself, no cache or batcher
-    st = base._load()
-    st.encode(["预热"], prompt_name="query")
-    int8 = int8_query_model(st)  # what embedder_query_quantize="int8" serves
-    variants = [("today (" + str(next(st.parameters()).dtype).replace("torch.", "") + ")", st),
-                ("int8 dynamic (torch)", int8)]
-    reference = base.embed(questions, "query")
+    base = Assistant(settings).embedder.base  # the product's embedder itself, no cache or batcher
+    torch_ = SentenceTransformerEmbedder(base.path, base.name)
+    onnx = OnnxEmbedder(base.path, base.name, settings.home)
+    work = Path(tempfile.mkdtemp(prefix="bench-embed-"))
+    variants = [(f"torch {torch_.dtype_in_use} (before)", torch_),
+                ("torch int8 dynamic", SentenceTransformerEmbedder(base.path, base.name, query_quantize="int8")),
+                ("onnx float32 (default)", onnx), ("onnx int8 dynamic", _onnx_int8(onnx, work))]
+    reference = torch_.embed(questions, "query")
     gates: dict[str, list[float]] = {}
     lines = [f"# Query embedding — {base.name}, {len(items)} dev questions, {time.strftime('%Y-%m-%d %H:%M')}", "",
-             "| variant | query p50 / p95 ms | cosine to today mean / min | dense hit@1 / hit@5 | "
+             "| variant | query p50 / p95 ms | cosine to torch mean / min | dense hit@1 / hit@5 | "
              "hybrid hit@1 / hit@5 | hybrid search p50 ms |", "|---|---|---|---|---|---|"]
-    for label, model in variants:
-        v = _Variant(base, model, label)
+    for label, query in variants:
+        v = _Variant(base, query, label)
         v.embed(["预热"], "query")
         lat = []
         for q in questions:
@@ -135,8 +150,11 @@ def gate_table(gates: dict[str, list[float]], items, floors=(0.34, 0.36, 0.38, 0
 
 
 def ingest_line(settings, base, n_docs: int) -> str:
-    """Ingest of `n_docs` shipped documents into a fresh knowledge base (parse, chunk, embed, BM25, Chroma, commit)
-    next to raw `encode` of the same chunk texts with the same model and batch size."""
+    """Ingest of `n_docs` shipped documents into a fresh knowledge base with the product's embedder (parse, chunk,
+    embed, BM25, Chroma, commit) next to raw sentence-transformers `encode` of the same chunk texts and the
+    product's embedder alone on them."""
+    from sentence_transformers import SentenceTransformer
+
     from sme_ai.assistant import Assistant
 
     docs = sorted((ROOT / "corpora").rglob("*.md"))[:n_docs]
@@ -146,13 +164,19 @@ def ingest_line(settings, base, n_docs: int) -> str:
         stats = asst.ingest(docs)
         ingest_s = time.perf_counter() - t0
         texts = [c.index_text for c in asst.kb.all_chunks()]
+    raw = SentenceTransformer(str(base.path), device="cpu", local_files_only=True)
     t0 = time.perf_counter()
-    base._load().encode(texts, prompt_name="document", batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    raw.encode(texts, prompt_name="document", batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     raw_s = time.perf_counter() - t0
-    return (f"- ingest of {len(docs)} shipped documents ({stats.chunks_embedded} chunks): {ingest_s:.1f} s, "
-            f"{stats.chunks_embedded / ingest_s:.2f} chunks/s; raw `encode` of the same {len(texts)} chunk texts "
-            f"(batch 32, as ingest embeds): {raw_s:.1f} s, {len(texts) / raw_s:.2f} chunks/s — ingest overhead "
-            f"{100 * (ingest_s / raw_s - 1):.0f} %.")
+    t0 = time.perf_counter()
+    base.embed(texts, "document")
+    alone_s = time.perf_counter() - t0
+    n = len(texts)
+    return (f"- ingest of {len(docs)} shipped documents ({stats.chunks_embedded} chunks) with "
+            f"{type(base).__name__}: {ingest_s:.1f} s, {stats.chunks_embedded / ingest_s:.2f} chunks/s; raw "
+            f"sentence-transformers `encode` of the same {n} chunk texts (batch 32): {raw_s:.1f} s, {n / raw_s:.2f} "
+            f"chunks/s; {type(base).__name__} alone on them: {alone_s:.1f} s, {n / alone_s:.2f} chunks/s — ingest "
+            f"overhead over the embedder alone {100 * (ingest_s / alone_s - 1):.0f} %.")
 
 
 if __name__ == "__main__":

@@ -88,6 +88,12 @@ class Assistant:
 
         return make_embedder(self.settings)
 
+    def prepare_embedder(self) -> str:
+        """The embedder's ONNX graph made now where that runtime is used (exported once, about a minute), so the
+        first ingest or question does not wait for it; its path, or "" for an embedder that needs none."""
+        ensure = getattr(getattr(self.embedder, "base", self.embedder), "ensure_graph", None)
+        return str(ensure()) if ensure else ""
+
     @cached_property
     def llm(self):
         """The generator, loaded on first use; None in the extractive mode."""

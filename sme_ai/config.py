@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     embedder_model: str = Field("embeddinggemma-300m", description="catalog name, or a sentence-transformers folder")
     embed_batch_size: int = Field(16, ge=1)
     embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
+    # onnx, 60 dev questions, 2-core AVX2 EPYC: query p50 246 → 113 ms, cosine to torch's vectors 1.00000
+    # (evals/reports/bench_embed-20261207-s14.md); "auto" = onnx for a folder it can export (EmbeddingGemma) in
+    # float32 on the CPU, else torch (sentence-transformers)
+    embedder_runtime: Literal["auto", "onnx", "torch"] = Field("auto", description=(
+        "how the sentence-transformers embedder runs: ONNX Runtime (exported once into the model cache) or torch"))
     query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")
     query_batch_size: int = Field(16, ge=1, description="queries asked at the same time embedded in one model call "
                                   "(1 = each alone)")

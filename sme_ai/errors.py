@@ -228,6 +228,15 @@ class ModelFolderMissingError(ModelError):
                          "of your own, or use --llm-backend llama-cpp.")
 
 
+class OnnxExportError(ModelError):
+    """The embedder's folder could not be exported to ONNX (the `onnx` embedder runtime)."""
+
+    def __init__(self, folder: Path, reason: str):
+        self.folder, self.reason = folder, reason
+        super().__init__(f"Cannot run {folder} through ONNX Runtime: {reason}. Set SME_AI_EMBEDDER_RUNTIME=torch to "
+                         "embed with sentence-transformers instead.")
+
+
 class ChecksumMismatchError(ModelError):
     def __init__(self, what: str, expected: str, found: str):
         self.what, self.expected, self.found = what, expected, found

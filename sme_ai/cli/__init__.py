@@ -121,11 +121,25 @@ def cmd_models(args) -> int:
             finally:
                 bars.close()
             print(f"{name}: 已校验 → {models.get_spec(name).path(home)}")
+            _prepare_onnx(settings_from(args), name)
         return 0
     bad = [n for n in names if not models.verify(n, home)]
     for n in names:
         print(f"{n}: {'校验失败' if n in bad else 'sha256 正确'}")
     return 1 if bad else 0
+
+
+def _prepare_onnx(settings, name: str) -> None:
+    """The embedder the settings name, pulled now, is exported to ONNX here where that runtime is used (once, about
+    a minute), so that the first ingest or question does not wait for it."""
+    from sme_ai.assistant import Assistant
+
+    if name != settings.embedder_model:
+        return
+    print(f"{name}: 准备运行文件（首次导出 ONNX 约1分钟）…", flush=True)
+    graph = Assistant(settings).prepare_embedder()
+    if graph:
+        print(f"{name}: ONNX 已就绪 → {graph}")
 
 
 def _render_answer(answer, as_json: bool) -> None:

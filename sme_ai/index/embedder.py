@@ -103,11 +103,16 @@ class SentenceTransformerEmbedder:
                     import torch
                     from sentence_transformers import SentenceTransformer
 
-                    dtype = getattr(torch, _pick_dtype(self.dtype, self.device))
+                    dtype = getattr(torch, self.dtype_in_use)
                     self._model = SentenceTransformer(
                         str(self.path), device=self.device, model_kwargs={"dtype": dtype}, local_files_only=True
                     )
         return self._model
+
+    @property
+    def dtype_in_use(self) -> str:
+        """The torch dtype the model runs in ("float32", "bfloat16", …): `dtype` with "auto" resolved for this CPU."""
+        return _pick_dtype(self.dtype, self.device)
 
     def _for_queries(self):
         if self.query_quantize != "int8":
@@ -262,6 +267,17 @@ class QueryBatcher(_QueryLayer):
                     q.done.set()
 
 
+def uses_onnx(settings, folder: Path) -> bool:
+    """Whether the embedder runs through ONNX Runtime: asked for, or "auto" where it gives the same vectors as torch
+    would (float32 on the CPU, no int8 queries) for a folder the exporter knows."""
+    from sme_ai.index import onnx_export
+
+    if settings.embedder_runtime != "auto":
+        return settings.embedder_runtime == "onnx"
+    return (settings.embedder_dtype in ("auto", "float32") and settings.embedder_query_quantize == "none"
+            and onnx_export.supports(folder))
+
+
 def make_embedder(settings) -> Embedder:
     """Settings → embedder (concurrent queries batched, behind the query-vector cache), through a plain dict of
     factories."""
@@ -270,6 +286,11 @@ def make_embedder(settings) -> Embedder:
     def st():
         path = models.resolve(settings.embedder_model, settings.home)
         name = settings.embedder_model if settings.embedder_model in models.CATALOG else path.name
+        if uses_onnx(settings, path):
+            from sme_ai.index.onnx_embedder import OnnxEmbedder
+
+            return OnnxEmbedder(path, name, settings.home, batch_size=settings.embed_batch_size,
+                                threads=settings.n_threads)
         return SentenceTransformerEmbedder(path, name=name, batch_size=settings.embed_batch_size,
                                            dtype=settings.embedder_dtype,
                                            query_quantize=settings.embedder_query_quantize)

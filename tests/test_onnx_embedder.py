@@ -1,0 +1,132 @@
+"""The ONNX runtime's choice and export bookkeeping, without a model (fast tier). The real graph against
+sentence-transformers is in tests/test_real_embedder.py (model tier)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sme_ai.config import Settings
+from sme_ai.errors import OnnxExportError
+from sme_ai.index import onnx_export
+from sme_ai.index.embedder import SentenceTransformerEmbedder, make_embedder, uses_onnx
+from sme_ai.index.onnx_embedder import OnnxEmbedder
+
+
+def _folder(root: Path, *, model_type="gemma3_text", pooling="mean", activation="Identity", bidirectional=True) -> Path:
+    """A sentence-transformers folder's configuration files in EmbeddingGemma's shape (no weights)."""
+    root.mkdir(parents=True, exist_ok=True)
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+               {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"},
+               {"idx": 3, "name": "3", "path": "3_Normalize", "type": "sentence_transformers.models.Normalize"}]
+    (root / "modules.json").write_text(json.dumps(modules))
+    (root / "config.json").write_text(json.dumps({"model_type": model_type, "use_bidirectional_attention": bidirectional,
+                                                  "sliding_window": 512}))
+    (root / "1_Pooling").mkdir(exist_ok=True)
+    (root / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": pooling == "mean",
+                                                                "pooling_mode_cls_token": pooling == "cls"}))
+    (root / "2_Dense").mkdir(exist_ok=True)
+    (root / "2_Dense" / "config.json").write_text(json.dumps(
+        {"activation_function": f"torch.nn.modules.linear.{activation}"}))
+    (root / "model.safetensors").write_bytes(b"weights")
+    return root
+
+
+def test_the_exporter_knows_embeddinggemmas_shape_only(tmp_path):
+    assert onnx_export.supports(_folder(tmp_path / "eg"))
+    assert not onnx_export.supports(_folder(tmp_path / "bert", model_type="bert"))
+    assert not onnx_export.supports(_folder(tmp_path / "causal", bidirectional=False))
+    assert not onnx_export.supports(_folder(tmp_path / "cls", pooling="cls"))
+    assert not onnx_export.supports(_folder(tmp_path / "tanh", activation="Tanh"))
+    assert not onnx_export.supports(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("settings, expected", [
+    ({}, True),                                        # auto, float32 on the CPU: the same vectors as torch
+    ({"embedder_dtype": "float32"}, True),
+    ({"embedder_dtype": "bfloat16"}, False),           # asked for bf16: only torch has it
+    ({"embedder_query_quantize": "int8"}, False),      # torch's int8 query copy
+    ({"embedder_runtime": "torch"}, False),
+    ({"embedder_runtime": "onnx", "embedder_dtype": "bfloat16"}, True),
+])
+def test_auto_takes_onnx_where_it_gives_torchs_float32_vectors(tmp_path, settings, expected):
+    assert uses_onnx(Settings(data_dir=tmp_path, **settings), _folder(tmp_path / "eg")) is expected
+
+
+def test_auto_keeps_torch_for_a_folder_the_exporter_does_not_know(tmp_path):
+    assert not uses_onnx(Settings(data_dir=tmp_path), _folder(tmp_path / "bert", model_type="bert"))
+
+
+def test_make_embedder_builds_the_onnx_embedder_without_loading_anything(tmp_path):
+    folder = _folder(tmp_path / "my-embedder")
+    e = make_embedder(Settings(data_dir=tmp_path, home=tmp_path / "home", embedder_model=str(folder)))
+    assert isinstance(e.base, OnnxEmbedder) and e.base._session is None
+    assert e.base.target.parent == tmp_path / "home" / "onnx" and e.name == "my-embedder"
+    torch_ = make_embedder(Settings(data_dir=tmp_path, embedder_model=str(folder), embedder_runtime="torch"))
+    assert isinstance(torch_.base, SentenceTransformerEmbedder)
+
+
+def test_two_folders_of_one_name_get_two_graphs(tmp_path):
+    a, b = _folder(tmp_path / "a" / "model"), _folder(tmp_path / "b" / "model")
+    assert OnnxEmbedder(a, "model", tmp_path).target != OnnxEmbedder(b, "model", tmp_path).target
+
+
+def test_an_unsupported_folder_is_a_clear_error_and_leaves_nothing(tmp_path):
+    folder = _folder(tmp_path / "bert", model_type="bert")
+    target = tmp_path / "home" / "onnx" / "bert"
+    with pytest.raises(OnnxExportError, match="EMBEDDER_RUNTIME=torch") as e:
+        onnx_export.export(folder, target)
+    assert e.value.folder == folder
+    assert not target.exists()
+
+
+def _fake_exporter(calls: list, fail: bool = False):
+    def export_graph(folder, out):
+        calls.append(folder)
+        out.write_bytes(b"half a graph")
+        if fail:
+            raise KeyboardInterrupt  # an interrupted export
+        return 2e-7
+    return export_graph
+
+
+def test_an_interrupted_export_keeps_the_graph_there_was(tmp_path, monkeypatch):
+    folder, target, calls = _folder(tmp_path / "eg"), tmp_path / "onnx" / "eg", []
+    monkeypatch.setattr(onnx_export, "_export_graph", _fake_exporter(calls))
+    onnx_export.export(folder, target)
+    good = (target / onnx_export.GRAPH).read_bytes()
+    (folder / "model.safetensors").write_bytes(b"new weights")  # stale now: the next use exports again
+    assert not onnx_export.is_current(target, folder)
+    monkeypatch.setattr(onnx_export, "_export_graph", _fake_exporter(calls, fail=True))
+    with pytest.raises(KeyboardInterrupt):
+        onnx_export.export(folder, target)
+    assert (target / onnx_export.GRAPH).read_bytes() == good
+    assert sorted(p.name for p in target.parent.iterdir()) == ["eg"]  # no half-written directory left
+
+
+def test_ensure_graph_exports_once_and_again_when_the_weights_change(tmp_path, monkeypatch):
+    folder, calls = _folder(tmp_path / "eg"), []
+    monkeypatch.setattr(onnx_export, "_export_graph", _fake_exporter(calls))
+    e = OnnxEmbedder(folder, "eg", tmp_path / "home")
+    first = e.ensure_graph()
+    assert e.ensure_graph() == first and len(calls) == 1
+    stamp = json.loads((first.parent / onnx_export.STAMP).read_text())
+    assert stamp["source"]["folder"] == str(folder.resolve()) and stamp["max_abs_diff"] == 2e-7
+    (folder / "model.safetensors").write_bytes(b"other weights, other size")
+    e.ensure_graph()
+    assert len(calls) == 2
+
+
+def test_prepare_embedder_exports_the_graph_before_first_use(tmp_path, monkeypatch):
+    from sme_ai.assistant import Assistant
+    from sme_ai.index.embedder import HashEmbedder
+
+    calls = []
+    monkeypatch.setattr(onnx_export, "_export_graph", _fake_exporter(calls))
+    asst = Assistant(Settings(data_dir=tmp_path / "kb", home=tmp_path / "home",
+                              embedder_model=str(_folder(tmp_path / "eg"))))
+    graph = asst.prepare_embedder()
+    assert graph.endswith(onnx_export.GRAPH) and Path(graph).is_file() and len(calls) == 1
+    assert asst.embedder.base._session is None  # exported, not loaded
+    assert Assistant(Settings(data_dir=tmp_path / "kb2"), embedder=HashEmbedder()).prepare_embedder() == ""
