@@ -36,14 +36,38 @@ def is_hearsay(question: str) -> bool:
     return bool(HEARSAY.search(question))
 
 
+# how a follow-up rewritten into a standalone question carries the owner's previous question
+# (`generate.answer.standalone_question`): "那小微企业呢？（接上一问：2027年上云率目标是多少？）"
+FOLLOWS = "（接上一问："
+
+
+def own_question(question: str) -> tuple[str, str]:
+    """(what the owner asks now, the earlier question it follows or "")."""
+    own, mark, earlier = question.partition(FOLLOWS)
+    return (own, earlier.rstrip("）")) if mark else (question, "")
+
+
 # where a question that asks two things divides: "？", "；", and "，那…" / "，另外…" (not "那些", "那个")
 _PARTS = re.compile(r"[？?；;]|[，,]\s*(?=那(?!些|个|么)|另外|还有|以及)")
+# "A和B各是多少" / "A与B分别是什么": two subjects of one question, divided at the last 和/与 before 各/分别 (so that
+# "工业和信息化部" stays whole when another 和 follows)
+_PAIR = re.compile(r"^(.*)(?:和|与|跟|以及)(.+?(?:各|分别).*)$")
+
+
+def _han_len(text: str) -> int:
+    return len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", text))
 
 
 def sub_questions(question: str) -> list[str]:
     """The parts of a question that asks two things ("长治是第几批试点城市？长治的专项资金是怎么分配的？", "…要达到一定
-    比例，那“二级”对应多少分？"); one part for a question that asks one."""
-    parts = [p for p in _PARTS.split(question) if len(re.sub(r"[^\u4e00-\u9fffA-Za-z]", "", p)) >= 4]
+    比例，那“二级”对应多少分？", "全国的数控化率目标和汽车行业的数控化率目标各是多少？"); one part for a question that
+    asks one. A rewritten follow-up's earlier question is context, never a part."""
+    own, _ = own_question(question)
+    parts = []
+    for p in _PARTS.split(own):
+        pair = _PAIR.match(p)
+        parts += [pair.group(1), pair.group(2)] if pair and min(map(_han_len, pair.groups())) >= 4 else [p]
+    parts = [p for p in parts if _han_len(p) >= 4]
     return parts if len(parts) >= 2 else [question]
 
 
@@ -76,13 +100,40 @@ _TOP_LEVEL = re.compile(r"最高一?级|最高等级|最高的等级")  # the to
 
 
 def answer_patterns(question: str) -> tuple[re.Pattern, ...]:
-    """How the values the question asks for look in a sentence (none for a question that asks for no value)."""
+    """How the values the question asks for look in a sentence (none for a question that asks for no value). A
+    rewritten follow-up asks for its own kind of value ("那它的普及率目标是多少" a share, whatever its earlier question
+    asked), or, asking none ("那小微企业呢"), for the earlier question's."""
+    own, earlier = own_question(question)
+    if earlier and not _ASKS_VALUE.search(own):
+        return _patterns(own) or _patterns(earlier)
+    return _patterns(own)
+
+
+_ASKS_VALUE = re.compile(r"多少|几|多[长久大高远]|how (?:many|much|long)", re.I)  # some value, its kind unsaid
+
+
+def _patterns(question: str) -> tuple[re.Pattern, ...]:
     found = [value for asks, value in _ANSWER_TYPES if asks.search(question)]
     level = "四" if _TOP_LEVEL.search(question) else next((g for m in _LEVEL_ASKED.finditer(question)
                                                           for g in m.groups() if g), "")
     if level:
         found.append(re.compile(rf"^\W*{level}\s*级\s*[：:]"))
     return tuple(found)
+
+
+# a part of a question that compares ("省会和普通地级市一样吗", "比这个高还是低") or asks nothing by itself (the first
+# subject of "A和B各是多少") wants the kind of value the whole question asks for
+_COMPARES = re.compile(r"一样|相同|不同|区别|差别|差距|高还是低|多还是少|哪个(?:高|多|大|低|少)|比.{0,8}(?:高|低|多|少)")
+_ASKS = re.compile(r"什么|多[少长久大高远]|几|哪|怎|如何|吗|呢|是否|能否|可否|有没有|是不是|要不要|\?|？")
+
+
+def part_answer_patterns(part: str, question: str) -> tuple[re.Pattern, ...]:
+    """The kinds of value one part of `question` asks for (`sub_questions`): its own, or, for a part that compares
+    or asks nothing by itself, the whole question's."""
+    own = answer_patterns(part)
+    if own or not (_COMPARES.search(part) or not _ASKS.search(part)):
+        return own
+    return answer_patterns(question)
 
 
 def has_follow_up_word(question: str) -> bool:

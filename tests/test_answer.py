@@ -387,6 +387,68 @@ def test_a_question_in_two_parts_gets_a_sentence_for_each_part():
 
 
 
+def test_a_question_about_two_subjects_gets_the_value_of_each():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+    from sme_ai.question import sub_questions
+
+    q = "全国规上工业中小企业的数控化率目标和汽车行业方案的数控化率目标各是多少？"
+    assert sub_questions(q) == ["全国规上工业中小企业的数控化率目标", "汽车行业方案的数控化率目标各是多少"]
+    assert sub_questions("工业和信息化部和财政部分别负责什么？") == ["工业和信息化部", "财政部分别负责什么"]
+    assert sub_questions("工业和信息化部负责什么？") == ["工业和信息化部负责什么？"]
+    hits = [_hit(0, "到2027年，全国规上工业中小企业关键工序数控化率达到75%。全国规上工业中小企业数字化改造要应改尽改。"
+                    "规上工业中小企业数控化率目标由行动方案提出。", "行动方案的目标"),
+            _hit(1, "汽车行业方案提出，到2027年汽车零部件企业关键工序数控化率达到70%。", "汽车行业方案")]
+    answer = extractive_answer(q, compact_context(q, hits))
+    assert "75%" in answer and "70%" in answer
+
+
+def test_a_part_that_compares_wants_the_value_the_question_asks_for():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    q = "城市试点的中央财政奖励，每个城市最多能拿多少钱？省会和普通地级市一样吗？"
+    hits = [_hit(0, "中央财政对每个试点城市给予定额奖励：省会城市、计划单列市不超过1.5亿元；其他地级市不超过1亿元。",
+                 "城市试点的中央财政资金标准"),
+            _hit(1, "申报资格：地级及以上城市，包括省会城市、计划单列市、其他地级市和直辖市所辖区县。", "申报资格")]
+    answer = extractive_answer(q, compact_context(q, hits))
+    assert "1.5亿元" in answer and "1亿元" in answer
+
+
+def test_a_list_item_is_quoted_with_the_lead_in_that_names_what_the_part_asks_about():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    q = "长治是第几批试点城市？长治的专项资金是怎么分配的？"
+    hits = [_hit(0, "山西长治市属于第二批国家中小企业数字化转型试点城市。\n长治出台了试点专项资金管理办法，资金分配与中央要求一致："
+                    "\n- 不低于80%用于中小企业数字化改造；\n- 不高于20%用于提升平台和服务商能力。\n"
+                    "长治对单个企业的具体补助标准，资料未给出。", "长治市：专项资金按80%和20%分配"),
+            _hit(1, "中小企业数字化转型城市试点的中央文件只规定每个城市的奖励上限和资金使用比例，由各试点城市自行制定"
+                    "实施方案和专项资金办法。", "地方案例说明")]
+    answer = extractive_answer(q, compact_context(q, hits))
+    assert "第二批" in answer
+    assert "资金分配与中央要求一致：不低于80%用于中小企业数字化改造[1]" in answer  # the item, with whose list it is
+
+
+def test_a_follow_up_asks_for_its_own_kind_of_value_and_its_earlier_question_is_no_part():
+    from sme_ai.generate.answer import standalone_question
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+    from sme_ai.question import answer_patterns, own_question, sub_questions
+
+    q = standalone_question("那它对研发设计工具普及率的2027年目标是多少？",
+                            [("汽车行业数字化转型实施方案是什么时候印发的？", "")])
+    assert own_question(q) == ("那它对研发设计工具普及率的2027年目标是多少？", "汽车行业数字化转型实施方案是什么时候印发的？")
+    assert sub_questions(q) == [q]
+    assert not any(p.search("2026年1月印发") for p in answer_patterns(q))  # some figure, not the earlier date
+    share = answer_patterns(standalone_question("那它的普及率目标是多少？", [("汽车方案是什么时候印发的？", "")]))
+    assert share and share[0].search("95%") and not share[0].search("2026年1月")
+    assert answer_patterns(standalone_question("那小微企业呢？", [("2027年上云率目标是多少？", "")]))  # the earlier's
+    hits = [_hit(0, "《汽车行业数字化转型实施方案》由工信部等四部门于2026年1月印发。到2027年，汽车行业研发设计工具普及率达到95%。",
+                 "汽车行业数字化转型实施方案")]
+    assert extractive_answer(q, compact_context(q, hits)).startswith("到2027年，汽车行业研发设计工具普及率达到95%")
+
+
 def test_the_sentence_holding_the_kind_of_value_asked_for_comes_before_one_that_repeats_the_question():
     from sme_ai.generate.context import compact_context
     from sme_ai.generate.extractive import extractive_answer

@@ -13,7 +13,7 @@ from sme_ai.generate.llm import Message
 from sme_ai.generate.owner import owner_check, with_check
 from sme_ai.generate.prompts import load_prompt
 from sme_ai.generate.verify import Verified
-from sme_ai.question import needs_rewrite
+from sme_ai.question import FOLLOWS, needs_rewrite
 from sme_ai.text import bigrams, is_english, normalize_text
 from sme_ai.types import Answer, Citation, Hit
 
@@ -28,7 +28,7 @@ def standalone_question(question: str, history: History | None) -> str:
     if not needs_rewrite(question, history):
         return question
     last_q = normalize_text(history[-1][0])
-    return f"{question}（接上一问：{last_q}）"
+    return f"{question}{FOLLOWS}{last_q}）"
 
 
 def is_relevant(hits: list[Hit], min_dense: float) -> bool:

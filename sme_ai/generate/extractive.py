@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from sme_ai.generate.context import ANSWER_BONUS, NUMERIC_QUESTION, Passage, is_listing, sentence_score
 from sme_ai.places import places_in
-from sme_ai.question import answer_patterns, sub_questions
-from sme_ai.text import bigrams, tokenize
+from sme_ai.question import answer_patterns, own_question, part_answer_patterns, sub_questions
+from sme_ai.text import bigrams, split_sentences, tokenize
 
 APPLICABILITY = re.compile(r"能不能|能否|可不可以|可以申请|能申请|符合|够不够|够格|算不算|达到几级|要达到|条件|资格|有没有资格")
 _CONDITION = re.compile(r"条件|须|应当|需要|要求|达到|以上|以下|不低于|不少于|不超过|之一|满足|具备|符合|认定")
@@ -48,24 +48,62 @@ def is_near_duplicate(sentence: str, chosen: list[str]) -> bool:
     return False
 
 
-def _ranked(question: str, passages: list[Passage], others: str = "") -> list[tuple[float, int, str]]:
-    """Sentences by their score for `question`; the words of `others` (the question's other parts) do not count."""
-    qt = set(tokenize(question)) - set(tokenize(others))
+def _new_value(sentence: str, chosen: list[str], answers: tuple[re.Pattern, ...]) -> bool:
+    """The sentence states a value of the kind asked for (`answers`) that none of `chosen` states: for one part of
+    a two-part question it is no near-duplicate, however many words it shares ("汽车…数控化率达到70%" beside
+    "全国…数控化率达到75%")."""
+    have = {v for c in chosen for a in answers for v in a.findall(c)}
+    return any(v not in have for a in answers for v in a.findall(sentence))
+
+
+LEAD_CHARS = 60  # a list's lead-in longer than this is not put before its item
+
+
+def _leads(passage: Passage) -> dict[str, str]:
+    """Each list item of the passage's chunk → the lead-in that introduces its list ("长治…资金分配与中央要求一致："
+    for "- 不低于80%用于中小企业数字化改造；"): the item alone does not say whose list it is."""
+    out: dict[str, str] = {}
+    lead = ""
+    for s in split_sentences(passage.hit.chunk.text):
+        core = s.strip()
+        if core.endswith(("：", ":")):
+            lead = _clean(core).rstrip("：: ") if len(core) <= LEAD_CHARS else ""
+        elif lead and (_BULLET.match(core) or not core.endswith(("。", "！", "？"))):
+            out[_clean(core)] = lead
+        else:
+            lead = ""
+    return out
+
+
+def _ranked(question: str, passages: list[Passage], others: str = "",
+            answers: tuple[re.Pattern, ...] | None = None, with_leads: bool = False) -> list[tuple[float, int, str]]:
+    """(score, passage, sentence) for `question`, best first. The words of `others` (the question's other parts) count
+    only to break ties; `answers`: the kinds of value asked for, when not the question's own. `with_leads`: a list item whose
+    lead-in names what the question asks about ("长治…资金分配…：" for "长治的专项资金是怎么分配的") is scored and
+    quoted with it, when that scores higher."""
+    rest = set(tokenize(others))
+    qt = set(tokenize(question)) - rest
     qb, numeric = bigrams(question) - bigrams(others), bool(NUMERIC_QUESTION.search(question))
     owner, listing = bool(APPLICABILITY.search(question)), is_listing(question)
-    answers, places = answer_patterns(question), places_in(question)
+    answers, places = answer_patterns(question) if answers is None else answers, places_in(question)
     scored = []
     for p in passages:
+        leads = _leads(p) if with_leads else {}
         for s in p.sentences:
             clean = _clean(s)
             if len(clean) < 6 or clean.rstrip("\n").endswith(("：", ":")):
                 continue
-            score = sentence_score(qt, qb, clean, numeric, listing, answers, places) - 0.1 * p.n
+            text, score = clean, sentence_score(qt, qb, clean, numeric, listing, answers, places)
+            lead = leads.get(clean, "")
+            if lead and (qt & set(tokenize(lead))) - set(tokenize(clean)):
+                led = sentence_score(qt, qb, f"{lead}：{clean}", numeric, listing, answers, places)
+                text, score = (f"{lead}：{clean}", led) if led > score else (text, score)
+            score += 0.1 * len(rest & set(tokenize(text))) - 0.1 * p.n  # among equals, the rest of the question
             if owner and _CONDITION.search(clean):
                 score += 0.5
             if s == p.heads:  # every item of the list the question asks for
                 score += ANSWER_BONUS
-            scored.append((score, p.n, clean))
+            scored.append((score, p.n, text))
     scored.sort(key=lambda t: -t[0])
     return scored
 
@@ -73,17 +111,20 @@ def _ranked(question: str, passages: list[Passage], others: str = "") -> list[tu
 def select_evidence(question: str, passages: list[Passage], max_sentences: int = 5) -> list[tuple[int, str]]:
     """(passage number, sentence) pairs that answer `question`, most relevant first. A question in two parts gets
     the best sentence for each part first (the second hop of a multi-hop question is otherwise outscored by more
-    sentences on the first), then the best for the whole."""
+    sentences on the first), then the best for the whole. A rewritten follow-up's own question leads the same way:
+    its earlier question names the subject and is no part to answer again."""
     scored = _ranked(question, passages)
     if not scored:
         return []
-    parts = sub_questions(question)
+    own, earlier = own_question(question)
+    parts = sub_questions(own)
     floor = RELATIVE * scored[0][0]
     chosen: list[tuple[int, str]] = []
-    for i, part in enumerate(parts if len(parts) > 1 else []):  # scored on the words only this part has
-        others = "".join(parts[:i] + parts[i + 1:])
-        best = next(((n, sentence) for _, n, sentence in _ranked(part, passages, others)
-                     if not is_near_duplicate(sentence, [c for _, c in chosen])), None)
+    for i, part in enumerate(parts if len(parts) > 1 or earlier else []):  # scored on the words only it has
+        others, answers = "".join(parts[:i] + parts[i + 1:]) + earlier, part_answer_patterns(part, question)
+        said = [c for _, c in chosen]
+        best = next(((n, sentence) for _, n, sentence in _ranked(part, passages, others, answers, with_leads=True)
+                     if not is_near_duplicate(sentence, said) or _new_value(sentence, said, answers)), None)
         if best:
             chosen.append(best)
     limit = max(MAX_SOURCES, len({n for n, _ in chosen}))

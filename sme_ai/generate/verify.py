@@ -169,7 +169,8 @@ def enumeration_bound(sentence: str, source: str) -> bool:
     """A list in the answer ("工信部、财政部、人民银行以及国家数据局") comes from one list in the source: every item
     stands in the one source sentence that holds most of them (no item merged in from another sentence)."""
     heads = list_heads(source)  # the heads of a list's items are one list too ("五项保障措施：组织保障、资金支持、…")
-    parts = [*_sentences(source), *([heads] if heads else [])]
+    # items and sources compared without punctuation alike: "普及率>95%" holds the item "普及率95"
+    parts = [re.sub(r"\W", "", p) for p in (*_sentences(source), *([heads] if heads else []))]
     for clause in _CLAUSE.findall(_MARKERS.sub("", sentence)):
         if clause.count("、") < 2:
             continue
