@@ -430,6 +430,17 @@ def test_a_list_item_is_quoted_with_the_lead_in_that_names_what_the_part_asks_ab
     assert "资金分配与中央要求一致：不低于80%用于中小企业数字化改造[1]" in answer  # the item, with whose list it is
 
 
+def test_once_the_value_asked_for_is_quoted_a_further_passage_must_hold_such_a_value():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    q = "到2027年中小企业上云率的目标是多少？"
+    hits = [_hit(0, "到2027年，中小企业上云率超过40%。", "行动方案的目标"),
+            _hit(1, "中小企业上云率的2027年目标由行动方案提出，是数字化赋能的重点目标之一。", "行动方案的板块")]
+    answer = extractive_answer(q, compact_context(q, hits))
+    assert answer == "到2027年，中小企业上云率超过40%[1]。"  # the second passage restates the question, no value
+
+
 def test_a_follow_up_asks_for_its_own_kind_of_value_and_its_earlier_question_is_no_part():
     from sme_ai.generate.answer import standalone_question
     from sme_ai.generate.context import compact_context

@@ -128,6 +128,7 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
         if best:
             chosen.append(best)
     limit = max(MAX_SOURCES, len({n for n, _ in chosen}))
+    asked = answer_patterns(question)
     heads = {p.heads for p in passages if p.heads}
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
@@ -135,6 +136,9 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
         sources = {m for m, _ in chosen}
         if n not in sources and (len(sources) >= limit or (chosen and score < NEW_SOURCE * scored[0][0])):
             continue
+        if n not in sources and asked and not any(a.search(sentence) for a in asked) \
+                and any(a.search(c) for _, c in chosen for a in asked):
+            continue  # the value asked for is quoted already: a further passage must hold such a value too
         if sentence in heads and any(c in heads for _, c in chosen):  # one list of heads is the answer's list
             continue
         if not is_near_duplicate(sentence, [c for _, c in chosen]):
