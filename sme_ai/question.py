@@ -118,7 +118,15 @@ def _patterns(question: str) -> tuple[re.Pattern, ...]:
                                                           for g in m.groups() if g), "")
     if level:
         found.append(re.compile(rf"^\W*{level}\s*级\s*[：:]"))
+    kind = _KIND_ASKED.search(question)
+    if kind and kind.group(1) not in _WHO:  # "要推的是哪种改造" wants the kind of 改造 done: "开展系统化集成改造"
+        found.append(re.compile(rf"(?:开展|推广|实施|推进|采用|提供|给予|做)[^，。；;：:]{{1,12}}{re.escape(kind.group(1))}"))
     return tuple(found)
+
+
+# "哪种改造", "什么样的服务", "哪类支持": the noun whose kind is asked for
+_KIND_ASKED = re.compile(r"(?:哪种|哪一种|哪类|哪一类|什么样的?|什么类型的?)([\u4e00-\u9fff]{2})")
+_WHO = frozenset("企业 城市 部门 行业 地区 单位 机构 文件 政策 状态 水平 情况".split())  # asks who/which, not a kind of action
 
 
 # a part of a question that compares ("省会和普通地级市一样吗", "比这个高还是低") or asks nothing by itself (the first

@@ -481,6 +481,10 @@ def test_the_sentence_holding_the_kind_of_value_asked_for_comes_before_one_that_
     assert level[-1].search("三级：设备数据实时采集，开展故障分析") and not level[-1].search("四级：预测性维护")
     top = answer_patterns("设备管理场景做到最高一级是什么水平？")
     assert top[-1].search("四级：预测性维护") and not top[-1].search("一级：人工点检巡检")
+    # "哪种改造" wants the kind of 改造 that is done, not a sentence that merely names 改造
+    kind = answer_patterns("新行动方案对“小巨人”企业要推的是哪种改造？")
+    assert kind[-1].search("面向“小巨人”企业，开展系统化集成改造") and not kind[-1].search("“小巨人”企业数字化改造全覆盖")
+    assert not answer_patterns("“上云用数赋智”主要是给哪类企业的？")  # which firms: no kind of action
     # "什么意思" wants the sentence that defines the term
     q = "“小快轻准”这四个字具体是什么意思？"
     hits = [_hit(0, "行动方案要求按供需适配发展“小快轻准”数字化产品和解决方案，城市试点也要求服务商开发“小快轻准”产品。",
