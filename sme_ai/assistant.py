@@ -218,8 +218,8 @@ class Assistant:
         if self.llm is not None:  # 7. the quoted draft on screen at once; the model's answer replaces it
             yield Draft(step.draft_answer(question, standalone, extract(), passages, hits, model="extractive",
                                           timings={**timings, "draft_ms": clock()}, prompts_dir=s.prompts_dir))
-        prompt = (evidence_passages(standalone, passages, chosen=chosen()) if s.model_context == "evidence"
-                  else passages)
+        prompt = (evidence_passages(standalone, passages, chosen=chosen()[:s.model_evidence_sentences])
+                  if s.model_context == "evidence" else passages)
         messages = step.build_messages(standalone, prompt, s.prompts_dir)  # 8. generate → verify → fall back
         composed = None
         for out in compose(self.llm, messages, passages, max_tokens=s.max_answer_tokens, extract=extract,

@@ -33,9 +33,9 @@ class Settings(BaseSettings):
     embedder_model: str = Field("embeddinggemma-300m", description="catalog name, or a sentence-transformers folder")
     embed_batch_size: int = Field(16, ge=1)
     embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
-    # onnx, 60 dev questions, 2-core AVX2 EPYC: query p50 246 → 113 ms, cosine to torch's vectors 1.00000
-    # (evals/reports/bench_embed-20261207-s14.md); "auto" = onnx for a folder it can export (EmbeddingGemma) in
-    # float32 on the CPU, else torch (sentence-transformers)
+    # onnx, 227 dev questions, 2-core AVX2 EPYC: query p50 277 → 126 ms, hybrid search 283 → 130 ms, cosine to
+    # torch's vectors 1.0000 (evals/reports/bench_embed-20261207-s14.md); "auto" = onnx for a folder it can export
+    # (EmbeddingGemma) in float32 on the CPU, else torch (sentence-transformers)
     embedder_runtime: Literal["auto", "onnx", "torch"] = Field("auto", description=(
         "how the sentence-transformers embedder runs: ONNX Runtime (exported once into the model cache) or torch"))
     query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")
@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     model_context: Literal["passages", "evidence"] = Field("evidence", description=(
         "what the model's prompt holds: only the sentences the quoted answer selected (a third of the prompt, a "
         "first token ~3× sooner), or the compact context's passages"))
+    # 3 instead of 5, 2-core Zen-1 EPYC: prompt 449 → 410 tokens p50, first token 5.3–5.6 → 4.9 s (bench_answer), but
+    # key facts 0.859 → 0.853 and multihop 0.72 → 0.68 on the whole dev set (answers-20261207-s14.md): 5 stays
+    model_evidence_sentences: int = Field(5, ge=1, le=5, description=(
+        "how many of the quoted answer's sentences the model's evidence prompt holds (model_context=evidence): "
+        "fewer prompt tokens, a sooner first token"))
     answer_skeleton: bool = Field(True, description=(
         "the model's answer must keep what the quoted evidence's first two sentences say, and a model refusal "
         "where retrieval found relevant passages is not believed: else the quoted answer is the answer (the "

@@ -549,6 +549,22 @@ def test_the_evidence_context_gives_the_model_only_the_quoted_sentences(fake_set
     assert not a.refused and "40%" in a.text and a.citations  # its markers still point at the passages
 
 
+def test_the_evidence_prompt_holds_at_most_model_evidence_sentences(fake_settings, kb_dir):
+    from sme_ai.text import split_sentences
+
+    asst = _assistant(fake_settings, "到2027年中小企业上云率超过40%[1]。", kb_dir)
+    for n in (5, 1):
+        asst.settings = asst.settings.model_copy(update={"model_evidence_sentences": n})
+        events = list(asst.stream("行动方案的2027年目标有哪些？"))
+        draft = next(e.answer for e in events if type(e).__name__ == "Draft")
+        prompt = asst.llm.calls[-1][-1]["content"]
+        evidence = prompt.split("<资料>")[1].split("</资料>")[0]
+        shown = [s for s in split_sentences(evidence) if s.strip()]
+        quoted = len(split_sentences(draft.text.split("\n")[0]))
+        assert quoted >= 3 and len(shown) == min(n, quoted)
+    assert "40%" in evidence  # the first quoted sentence stays
+
+
 def test_a_figure_must_stand_in_the_passage_the_sentence_cites():
     from sme_ai.generate.context import Passage
 

@@ -26,7 +26,8 @@ def cmd_data(args) -> int:
         bars.close()
     opt = data.Options(n=args.n, seed=args.seed, top_k=settings.top_k, context_chars=settings.context_chars,
                        context_passages=settings.context_passages, prompts_dir=settings.prompts_dir,
-                       model_context=settings.model_context)
+                       model_context=settings.model_context,
+                       evidence_sentences=settings.model_evidence_sentences)
     t0, examples, embed_bars = time.perf_counter(), [], Bars()
     with tqdm(total=opt.n, desc="训练样本", unit="条", file=sys.stderr) as bar:
         for done, _, example in data.build(chunks, search, Path(args.dev), opt, progress=embed_bars):

@@ -77,10 +77,10 @@ def _leads(passage: Passage) -> dict[str, str]:
 
 def _ranked(question: str, passages: list[Passage], others: str = "",
             answers: tuple[re.Pattern, ...] | None = None, with_leads: bool = False) -> list[tuple[float, int, str]]:
-    """(score, passage, sentence) for `question`, best first. The words of `others` (the question's other parts) count
-    only to break ties; `answers`: the kinds of value asked for, when not the question's own. `with_leads`: a list item whose
-    lead-in names what the question asks about ("长治…资金分配…：" for "长治的专项资金是怎么分配的") is scored and
-    quoted with it, when that scores higher."""
+    """(score, passage, sentence) for `question`, best first. The words of `others` (the question's other parts)
+    count only to break ties; `answers`: the kinds of value asked for, when not the question's own. `with_leads`: a
+    list item whose lead-in names what the question asks about ("长治…资金分配…：" for "长治的专项资金是怎么分配的")
+    is scored and quoted with it, when that scores higher."""
     rest = set(tokenize(others))
     qt = set(tokenize(question)) - rest
     qb, numeric = bigrams(question) - bigrams(others), bool(NUMERIC_QUESTION.search(question))

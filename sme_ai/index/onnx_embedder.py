@@ -62,6 +62,8 @@ class OnnxEmbedder:
                     options = ort.SessionOptions()
                     options.intra_op_num_threads = self.threads
                     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                    # no busy-waiting threads after a query: the model's prompt evaluation needs both cores next
+                    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
                     self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
                     self._prompts, self._max_len = _folder_settings(self.path)
                     self._session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])

@@ -66,6 +66,7 @@ class Options:
     search_k: int = 12
     prompts_dir: Path | None = None
     model_context: str = "evidence"  # Settings.model_context: the prompt holds the quoted answer's sentences only
+    evidence_sentences: int = 5  # Settings.model_evidence_sentences: how many of them
 
 
 def _strip_opener(q: str) -> str:
@@ -199,12 +200,13 @@ def _core(sentence: str) -> str:
     return qs.clean_sentence(sentence.replace("**", ""))
 
 
-def evidence_prompt(question: str, passages: list[Passage], facts: list[qs.Fact]) -> tuple[list[Passage], bool]:
+def evidence_prompt(question: str, passages: list[Passage], facts: list[qs.Fact],
+                    max_sentences: int = 5) -> tuple[list[Passage], bool]:
     """The passages as the product's evidence-only prompt shows them (`evidence_passages`: the sentences the quoted
     answer selects, under their passages' numbers), with each answering sentence the selection missed put in its
     passage (True when one was): the model learns to answer from the sentence that answers, wherever the selection
     placed it, and a selection that missed it is the retrieval's fault, not a lesson in refusing."""
-    shown = {p.n: p for p in evidence_passages(question, passages)}
+    shown = {p.n: p for p in evidence_passages(question, passages, max_sentences)}
     added = False
     for f in facts:
         full = _passage_of(passages, f)
@@ -233,7 +235,8 @@ def realise(c: Candidate, search: Search, rng: random.Random, opt: Options) -> d
     target = target_for(c, passages) if passages else None
     if target is None or not passes_verification(target, passages):
         return None
-    prompt, added = evidence_prompt(question, passages, c.facts) if opt.model_context == "evidence" else (passages, False)
+    prompt, added = (evidence_prompt(question, passages, c.facts, opt.evidence_sentences)
+                     if opt.model_context == "evidence" else (passages, False))
     messages = build_messages(question, prompt, opt.prompts_dir)
     dense = max((h.leg_scores.get("dense", 0.0) for h in hits), default=0.0)
     return {"type": c.type, "refusal": c.refusal, "question": c.question, "history": c.history,
