@@ -430,6 +430,16 @@ def test_a_list_item_is_quoted_with_the_lead_in_that_names_what_the_part_asks_ab
     assert "资金分配与中央要求一致：不低于80%用于中小企业数字化改造[1]" in answer  # the item, with whose list it is
 
 
+def test_a_quoted_sentence_does_not_open_with_a_connective_that_leans_on_the_source_before_it():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    q = "到2027年中小企业上云率要达到多少？"
+    hits = [_hit(0, "行动方案面向小微企业推广上云用数赋智服务。与之对应，方案设定的2027年目标之一是中小企业上云率超过40%。",
+                 "行动方案的目标")]
+    assert extractive_answer(q, compact_context(q, hits)).startswith("方案设定的2027年目标之一是中小企业上云率超过40%[1]")
+
+
 def test_once_the_value_asked_for_is_quoted_a_further_passage_must_hold_such_a_value():
     from sme_ai.generate.context import compact_context
     from sme_ai.generate.extractive import extractive_answer

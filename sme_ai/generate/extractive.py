@@ -34,8 +34,12 @@ MAX_SOURCES = 2
 NEW_SOURCE = 0.6
 
 
+# a connective that leans on the sentence before it in the source ("与之对应，方案设定的…"): quoted alone it dangles
+_CONNECTIVE = re.compile(r"^(?:与之对应|与此对应|与此同时|同时|此外|另外|因此|所以|总之|可见|对此)[，,]\s*")
+
+
 def _clean(sentence: str) -> str:
-    return _BULLET.sub("", sentence.replace("**", "").strip())
+    return _CONNECTIVE.sub("", _BULLET.sub("", sentence.replace("**", "").strip()))
 
 
 def is_near_duplicate(sentence: str, chosen: list[str]) -> bool:
