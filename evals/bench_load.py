@@ -331,7 +331,7 @@ def main(argv=None) -> None:
     mix = Mix(pool[: args.popular], fresh, args.repeat_share)
     with tempfile.TemporaryDirectory() as tmp, _model_server(args) as server_url:
         data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "kb"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SME_AI_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SME_AI_") or k == "SME_AI_EMBEDDER_RUNTIME"}
         env.update({"SME_AI_DATA_DIR": str(data_dir), "SME_AI_LLM_BACKEND": args.backend,
                     "SME_AI_LLM_MODEL": args.llm_model, "SME_AI_EMBEDDER": args.embedder, "HF_HUB_OFFLINE": "1",
                     "SME_AI_APP_DIR": str(Path(tmp) / "app"), "SME_AI_QUEUE_MAX": "2000"})
@@ -356,7 +356,8 @@ def main(argv=None) -> None:
         backend = (f"llama-server, {args.slots} parallel slots ({args.llm_model}) behind the openai backend"
                    + (f", at nice {args.server_nice}" if args.server_nice else "")
                    if server_url else args.backend + ("" if args.backend == "extractive" else f" ({args.llm_model})"))
-        meta = {"backend": backend, "embedder": args.embedder,
+        runtime = os.environ.get("SME_AI_EMBEDDER_RUNTIME", "auto (onnx for EmbeddingGemma)")
+        meta = {"backend": backend, "embedder": f"{args.embedder}, runtime {runtime}",
                 "questions": (f"{args.repeat_share:.0%} one of {args.popular} popular questions or a near-duplicate "
                               f"of one, the rest fresh ({len(fresh)} available, each asked once) from "
                               f"{Path(args.questions).name}"),

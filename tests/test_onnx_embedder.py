@@ -130,3 +130,43 @@ def test_prepare_embedder_exports_the_graph_before_first_use(tmp_path, monkeypat
     assert graph.endswith(onnx_export.GRAPH) and Path(graph).is_file() and len(calls) == 1
     assert asst.embedder.base._session is None  # exported, not loaded
     assert Assistant(Settings(data_dir=tmp_path / "kb2"), embedder=HashEmbedder()).prepare_embedder() == ""
+
+
+class _FakeSession:
+    """ONNX Runtime's session as the embedder calls it: one row per text, the text's length in the first column."""
+
+    def __init__(self):
+        self.batches = []
+
+    def run(self, _outputs, feed):
+        import numpy as np
+
+        lengths = feed["attention_mask"].sum(axis=1)
+        self.batches.append(len(lengths))
+        return [np.stack([np.r_[float(n), np.ones(3)] for n in lengths]).astype(np.float32)]
+
+
+class _FakeTokenizer:
+    def __call__(self, texts, **_):
+        import numpy as np
+
+        width = max(len(t) for t in texts)
+        mask = np.array([[1] * len(t) + [0] * (width - len(t)) for t in texts])
+        return {"input_ids": mask.copy(), "attention_mask": mask}
+
+
+def test_queries_run_in_small_length_sorted_batches_and_come_back_in_order(tmp_path):
+    import numpy as np
+
+    from sme_ai.index import onnx_embedder
+
+    e = OnnxEmbedder(_folder(tmp_path / "eg"), "eg", tmp_path, batch_size=16)
+    e._session, e._tokenizer, e._prompts, e._max_len = _FakeSession(), _FakeTokenizer(), {}, 512
+    texts = ["长" * n for n in (9, 2, 7, 4, 1, 8, 3, 6, 5, 10)]
+    vecs = e.embed(texts, "query")
+    assert e._session.batches == [onnx_embedder.QUERY_BATCH] * 2 + [2]  # less padding than one batch of ten
+    order = np.argsort([len(t) for t in texts])
+    assert list(np.argsort(vecs[:, 0])) == list(order)  # row i is text i's vector
+    e._session.batches.clear()
+    e.embed(texts, "document")
+    assert e._session.batches == [10]  # documents keep batch_size
