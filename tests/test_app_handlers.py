@@ -99,6 +99,11 @@ def test_repeated_question_is_answered_from_the_cache_with_citations(fake_settin
     assert "⚡" in final.status and "来自缓存" in final.messages[-1]["content"]
     assert "<details>" in final.messages[-1]["content"] and "40%" in final.evidence
     assert cache_key("中小企業上雲率目標是多少?", 3) == cache_key("中小企业上云率目标是多少？", 3)
+    # courtesy around the question is the same question, found before retrieval; the words asked are not courtesy
+    same = {cache_key(q, 3) for q in ("请问中小企业上云率目标是多少？", "老师，中小企业上云率目标是多少？谢谢",
+                                      "中小企业上云率目标是多少？请介绍一下。", "中小企业上云率目标是多少")}
+    assert len(same) == 1 and cache_key("请问数控化率目标是多少", 3) not in same
+    assert cache_key("你好", 3) != cache_key("谢谢", 3)  # nothing but courtesy stays itself
 
 
 def test_short_questions_in_a_conversation_use_the_cache_but_follow_ups_never(fake_settings, docs):

@@ -21,13 +21,19 @@ from sme_ai.cache.similar import PUNCTUATION, Shape, same_question, shape
 from sme_ai.types import Answer
 
 _NOISE = re.compile(f"[{PUNCTUATION}-]+")
+# courtesy around a question ("请问…", "老师，…", "…？请介绍一下。", "…谢谢"): the same question, found before retrieval
+_COURTESY = re.compile(r"^(?:请问一下|请问|你好|您好|老师好|老师|麻烦问一下|麻烦问下|想问一下|我想问一下)+|"
+                       r"(?:请详细介绍一下|请介绍一下|请说明一下|谢谢老师|谢谢|多谢)+$")
 
 
 def cache_key(question: str, kb_version: int) -> str:
-    """Traditional/simplified, full/half width, case, spaces and punctuation do not change the question."""
+    """Traditional/simplified, full/half width, case, spaces, punctuation and courtesy around the question do not
+    change it."""
     from sme_ai.text import normalize_text
 
-    return f"{kb_version}:{_NOISE.sub('', normalize_text(question).lower())}"
+    plain = _NOISE.sub("", normalize_text(question).lower())
+    core = _COURTESY.sub("", plain)
+    return f"{kb_version}:{core if len(core) >= 2 else plain}"  # "你好" alone stays "你好"
 
 
 _SETTLED = ("extractive:unverifiable", "extractive:lost_facts", "extractive:model_refused")
