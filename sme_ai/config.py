@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     embedder_dtype: Literal["auto", "float32", "bfloat16", "float16"] = "auto"
     # onnx, 227 dev questions, 2-core AVX2 EPYC: query p50 277 → 126 ms, hybrid search 283 → 130 ms, cosine to
     # torch's vectors 1.0000 (evals/reports/bench_embed-20261207-s14.md); "auto" = onnx for a folder it can export
-    # (EmbeddingGemma) in float32 on the CPU, else torch (sentence-transformers)
+    # (EmbeddingGemma) where torch would run float32, else torch (bfloat16 on CPUs with avx512_bf16: not compared)
     embedder_runtime: Literal["auto", "onnx", "torch"] = Field("auto", description=(
         "how the sentence-transformers embedder runs: ONNX Runtime (exported once into the model cache) or torch"))
     query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")

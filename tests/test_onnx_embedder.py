@@ -42,15 +42,20 @@ def test_the_exporter_knows_embeddinggemmas_shape_only(tmp_path):
     assert not onnx_export.supports(tmp_path / "missing")
 
 
-@pytest.mark.parametrize("settings, expected", [
-    ({}, True),                                        # auto, float32 on the CPU: the same vectors as torch
-    ({"embedder_dtype": "float32"}, True),
-    ({"embedder_dtype": "bfloat16"}, False),           # asked for bf16: only torch has it
-    ({"embedder_query_quantize": "int8"}, False),      # torch's int8 query copy
-    ({"embedder_runtime": "torch"}, False),
-    ({"embedder_runtime": "onnx", "embedder_dtype": "bfloat16"}, True),
+@pytest.mark.parametrize("fast_bf16, settings, expected", [
+    (False, {}, True),                                        # auto, torch would run float32: the same vectors
+    (False, {"embedder_dtype": "float32"}, True),
+    (True, {}, False),                                        # avx512_bf16: torch in bfloat16, measured fast there
+    (True, {"embedder_dtype": "float32"}, True),
+    (False, {"embedder_dtype": "bfloat16"}, False),           # asked for bf16: only torch has it
+    (False, {"embedder_query_quantize": "int8"}, False),      # torch's int8 query copy
+    (False, {"embedder_runtime": "torch"}, False),
+    (True, {"embedder_runtime": "onnx", "embedder_dtype": "bfloat16"}, True),
 ])
-def test_auto_takes_onnx_where_it_gives_torchs_float32_vectors(tmp_path, settings, expected):
+def test_auto_takes_onnx_where_torch_would_run_float32(tmp_path, monkeypatch, fast_bf16, settings, expected):
+    from sme_ai.index import embedder
+
+    monkeypatch.setattr(embedder, "_cpu_has_fast_bf16", lambda: fast_bf16)
     assert uses_onnx(Settings(data_dir=tmp_path, **settings), _folder(tmp_path / "eg")) is expected
 
 
@@ -60,7 +65,8 @@ def test_auto_keeps_torch_for_a_folder_the_exporter_does_not_know(tmp_path):
 
 def test_make_embedder_builds_the_onnx_embedder_without_loading_anything(tmp_path):
     folder = _folder(tmp_path / "my-embedder")
-    e = make_embedder(Settings(data_dir=tmp_path, home=tmp_path / "home", embedder_model=str(folder)))
+    e = make_embedder(Settings(data_dir=tmp_path, home=tmp_path / "home", embedder_model=str(folder),
+                               embedder_runtime="onnx"))
     assert isinstance(e.base, OnnxEmbedder) and e.base._session is None
     assert e.base.target.parent == tmp_path / "home" / "onnx" and e.name == "my-embedder"
     torch_ = make_embedder(Settings(data_dir=tmp_path, embedder_model=str(folder), embedder_runtime="torch"))
@@ -125,7 +131,7 @@ def test_prepare_embedder_exports_the_graph_before_first_use(tmp_path, monkeypat
     calls = []
     monkeypatch.setattr(onnx_export, "_export_graph", _fake_exporter(calls))
     asst = Assistant(Settings(data_dir=tmp_path / "kb", home=tmp_path / "home",
-                              embedder_model=str(_folder(tmp_path / "eg"))))
+                              embedder_model=str(_folder(tmp_path / "eg")), embedder_runtime="onnx"))
     graph = asst.prepare_embedder()
     assert graph.endswith(onnx_export.GRAPH) and Path(graph).is_file() and len(calls) == 1
     assert asst.embedder.base._session is None  # exported, not loaded

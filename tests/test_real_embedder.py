@@ -21,9 +21,15 @@ def _make(**settings):
 
 @pytest.fixture(scope="module")
 def real_embedder():
-    """EmbeddingGemma as the product builds it (make_embedder from the default Settings: ONNX Runtime), loaded once
-    for the module."""
+    """EmbeddingGemma as the product builds it (make_embedder from the default Settings: ONNX Runtime, or torch in
+    bfloat16 on a CPU with avx512_bf16), loaded once for the module."""
     return _make()
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder():
+    """The same model through ONNX Runtime (embedder_runtime="onnx"), whatever the CPU."""
+    return _make(embedder_runtime="onnx")
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +52,11 @@ class TestEmbeddingGemmaOnnx(EmbedderContract):
 
     @pytest.fixture(scope="class")
     @classmethod
-    def embedder(cls, real_embedder):
+    def embedder(cls, onnx_embedder):
         from sme_ai.index.onnx_embedder import OnnxEmbedder
 
-        assert isinstance(real_embedder.base, OnnxEmbedder)
-        return real_embedder
+        assert isinstance(onnx_embedder.base, OnnxEmbedder)
+        return onnx_embedder
 
 
 class TestEmbeddingGemmaTorch(EmbedderContract):
@@ -62,15 +68,15 @@ class TestEmbeddingGemmaTorch(EmbedderContract):
 
 
 @pytest.mark.parametrize("kind", ["query", "document"])
-def test_onnx_gives_the_vectors_of_sentence_transformers(real_embedder, torch_embedder, kind):
+def test_onnx_gives_the_vectors_of_sentence_transformers(onnx_embedder, torch_embedder, kind):
     """An index built by one runtime serves queries embedded by the other."""
     from sme_ai.testing.contracts import BATCH
 
-    onnx, st = real_embedder.embed(BATCH, kind), torch_embedder.embed(BATCH, kind)
+    onnx, st = onnx_embedder.embed(BATCH, kind), torch_embedder.embed(BATCH, kind)
     cos = np.sum(onnx * st, axis=1)
     floor = 0.9999 if torch_embedder.base.dtype_in_use == "float32" else 0.995  # bf16 torch: its own rounding
     assert float(cos.min()) > floor
-    assert real_embedder.name == torch_embedder.name == "embeddinggemma-300m"  # one index, either runtime
+    assert onnx_embedder.name == torch_embedder.name == "embeddinggemma-300m"  # one index, either runtime
 
 
 @pytest.fixture(scope="module")
