@@ -451,6 +451,24 @@ def test_once_the_value_asked_for_is_quoted_a_further_passage_must_hold_such_a_v
     assert answer == "到2027年，中小企业上云率超过40%[1]。"  # the second passage restates the question, no value
 
 
+def test_once_the_value_asked_for_is_quoted_another_editions_value_is_not_put_beside_it():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import _other_period, extractive_answer
+
+    q = "2025—2027年中小企业数字化赋能专项行动方案的文号是多少？"
+    hits = [_hit(0, "《中小企业数字化赋能专项行动方案（2025—2027年）》由四部门联合印发，文号为工信部联企业〔2024〕239号。",
+                 "行动方案的发文"),
+            _hit(1, "2020年版《中小企业数字化赋能专项行动方案》由工业和信息化部印发，文号为工信厅企业〔2020〕10号。",
+                 "上一版行动方案")]
+    answer = extractive_answer(q, compact_context(q, hits))
+    assert "〔2024〕239号[1]" in answer and "〔2020〕10号" not in answer
+    # a question that names the other edition gets it
+    assert "〔2020〕10号" in extractive_answer("2020年版行动方案的文号是多少？", compact_context("2020年版行动方案的文号是多少？", hits))
+    # a year inside the question's range is no other period; a question naming no year has none
+    assert not _other_period("2026年底前完成首批改造。", (2025, 2027))
+    assert _other_period("2024年12月印发。", (2025, 2027)) and not _other_period("2020年版。", None)
+
+
 def test_a_follow_up_asks_for_its_own_kind_of_value_and_its_earlier_question_is_no_part():
     from sme_ai.generate.answer import standalone_question
     from sme_ai.generate.context import compact_context

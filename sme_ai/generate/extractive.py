@@ -6,8 +6,9 @@ must keep (`compose.keeps_skeleton`), as the model's whole context where `model_
 The sentences (at most five, from at most two passages — one more per part of a question that asks two things, whose
 every part gets its best sentence first; the answer engine bounds the length) are the most relevant first, only those
 that score at least 30 % of the best one (60 % for a sentence that would bring in a further passage), without
-near-duplicates (neighbouring passages often repeat a fact), without list bullets, Markdown or lead-ins that end in
-a colon; a question that states the owner's situation ("我们是…企业，能不能…") prefers sentences that state
+near-duplicates (neighbouring passages often repeat a fact), without another edition's or period's sentence beside
+the value asked for (the 2020 plan's 文号 after the 2025—2027 plan's), without list bullets, Markdown or lead-ins that
+end in a colon; a question that states the owner's situation ("我们是…企业，能不能…") prefers sentences that state
 conditions.
 """
 
@@ -18,7 +19,7 @@ from dataclasses import replace
 
 from sme_ai.generate.context import ANSWER_BONUS, NUMERIC_QUESTION, Passage, is_listing, sentence_score
 from sme_ai.places import places_in
-from sme_ai.question import answer_patterns, own_question, part_answer_patterns, sub_questions
+from sme_ai.question import answer_patterns, checkable_terms, own_question, part_answer_patterns, sub_questions
 from sme_ai.text import bigrams, split_sentences, tokenize
 
 APPLICABILITY = re.compile(r"能不能|能否|可不可以|可以申请|能申请|符合|够不够|够格|算不算|达到几级|要达到|条件|资格|有没有资格")
@@ -58,6 +59,13 @@ def _new_value(sentence: str, chosen: list[str], answers: tuple[re.Pattern, ...]
     "全国…数控化率达到75%")."""
     have = {v for c in chosen for a in answers for v in a.findall(c)}
     return any(v not in have for a in answers for v in a.findall(sentence))
+
+
+def _other_period(sentence: str, span: tuple[int, int] | None) -> bool:
+    """The sentence names years, none of them within the years the question names (`span`, first to last): another
+    edition or period ("2020年版…〔2020〕10号" beside the 2025—2027 plan asked about)."""
+    years = [int(y) for y in checkable_terms(sentence).years]
+    return bool(span and years) and not any(span[0] <= y <= span[1] for y in years)
 
 
 LEAD_CHARS = 60  # a list's lead-in longer than this is not put before its item
@@ -134,6 +142,8 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
     limit = max(MAX_SOURCES, len({n for n, _ in chosen}))
     asked = answer_patterns(question)
     heads = {p.heads for p in passages if p.heads}
+    years = [int(y) for y in checkable_terms(question).years]
+    span = (min(years), max(years)) if years else None
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
             break
@@ -143,6 +153,8 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
         if n not in sources and asked and not any(a.search(sentence) for a in asked) \
                 and any(a.search(c) for _, c in chosen for a in asked):
             continue  # the value asked for is quoted already: a further passage must hold such a value too
+        if asked and _other_period(sentence, span) and any(a.search(c) for _, c in chosen for a in asked):
+            continue  # the value asked for is quoted already: not another edition's or period's beside it
         if sentence in heads and any(c in heads for _, c in chosen):  # one list of heads is the answer's list
             continue
         if not is_near_duplicate(sentence, [c for _, c in chosen]):
