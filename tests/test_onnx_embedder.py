@@ -138,6 +138,23 @@ def test_prepare_embedder_exports_the_graph_before_first_use(tmp_path, monkeypat
     assert Assistant(Settings(data_dir=tmp_path / "kb2"), embedder=HashEmbedder()).prepare_embedder() == ""
 
 
+@pytest.mark.parametrize("runtime", ["onnx", "torch"])
+def test_models_pull_exports_the_graph_only_where_onnx_runs(tmp_path, monkeypatch, capsys, runtime):
+    from sme_ai.cli import _prepare_onnx
+
+    calls = []
+    monkeypatch.setattr(onnx_export, "_export_graph", _fake_exporter(calls))
+    folder = _folder(tmp_path / "eg")
+    settings = Settings(data_dir=tmp_path / "kb", home=tmp_path / "home", embedder_model=str(folder),
+                        embedder_runtime=runtime)
+    _prepare_onnx(settings, str(folder))
+    out = capsys.readouterr().out
+    exported = runtime == "onnx"
+    assert len(calls) == int(exported) and ("ONNX 已就绪" in out) is exported and ("导出 ONNX" in out) is exported
+    _prepare_onnx(settings, "another-model")  # a model the settings do not use as the embedder: nothing
+    assert len(calls) == (1 if runtime == "onnx" else 0)
+
+
 class _FakeSession:
     """ONNX Runtime's session as the embedder calls it: one row per text, the text's length in the first column."""
 
