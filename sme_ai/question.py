@@ -196,14 +196,18 @@ def _unique(items) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
+def years_in(text: str) -> tuple[str, ...]:
+    """The years a (normalised) text names: each end of a range, then single years; never a 文号's year."""
+    ranges = [y for m in _YEAR_RANGE.finditer(text) for y in m.groups()]
+    return _unique(ranges + [m.group(1) for m in _YEAR.finditer(_DOC_NUMBER.sub(" ", text))])
+
+
 def checkable_terms(question: str) -> Terms:
     """The years, 文号, 《titles》, named programmes, amounts and places in a (normalised) question."""
     q = question
     ranges = [m.group(0).strip() for m in _YEAR_RANGE.finditer(q)]
-    years = [y for m in _YEAR_RANGE.finditer(q) for y in m.groups()]
     doc_numbers = [f"〔{m.group(1)}〕{m.group(2)}号" for m in _DOC_NUMBER.finditer(q)]
     without_docs = _DOC_NUMBER.sub(" ", q)
-    years += [m.group(1) for m in _YEAR.finditer(without_docs)]
     titles = [t.strip() for t in _TITLE.findall(q)]
     names = [n.strip() for n in _QUOTED.findall(q)]
     plain = _QUOTED.sub(" ", _TITLE.sub(" ", without_docs))
@@ -212,6 +216,6 @@ def checkable_terms(question: str) -> Terms:
     places = [t for t in tokenize(plain) if len(t) >= 3 and t[-1] in "省市" and t not in _NOT_PLACE]
     numbers = [n.replace(" ", "").replace("％", "%") for n in _NUMBER.findall(without_docs)]
     names = [n for n in names if len(n) >= 3]
-    return Terms(years=_unique(years), year_ranges=_unique(ranges), doc_numbers=_unique(doc_numbers),
+    return Terms(years=years_in(q), year_ranges=_unique(ranges), doc_numbers=_unique(doc_numbers),
                  titles=_unique(titles), names=_unique(names), amounts=_unique(amounts), places=_unique(places),
                  numbers=_unique(numbers + doc_numbers))

@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from sme_ai.generate.context import ANSWER_BONUS, NUMERIC_QUESTION, Passage, is_listing, sentence_score
 from sme_ai.places import places_in
-from sme_ai.question import answer_patterns, checkable_terms, own_question, part_answer_patterns, sub_questions
+from sme_ai.question import answer_patterns, own_question, part_answer_patterns, sub_questions, years_in
 from sme_ai.text import bigrams, split_sentences, tokenize
 
 APPLICABILITY = re.compile(r"能不能|能否|可不可以|可以申请|能申请|符合|够不够|够格|算不算|达到几级|要达到|条件|资格|有没有资格")
@@ -64,7 +64,7 @@ def _new_value(sentence: str, chosen: list[str], answers: tuple[re.Pattern, ...]
 def _other_period(sentence: str, span: tuple[int, int] | None) -> bool:
     """The sentence names years, none of them within the years the question names (`span`, first to last): another
     edition or period ("2020年版…〔2020〕10号" beside the 2025—2027 plan asked about)."""
-    years = [int(y) for y in checkable_terms(sentence).years]
+    years = [int(y) for y in years_in(sentence)]
     return bool(span and years) and not any(span[0] <= y <= span[1] for y in years)
 
 
@@ -142,7 +142,7 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
     limit = max(MAX_SOURCES, len({n for n, _ in chosen}))
     asked = answer_patterns(question)
     heads = {p.heads for p in passages if p.heads}
-    years = [int(y) for y in checkable_terms(question).years]
+    years = [int(y) for y in years_in(question)]
     span = (min(years), max(years)) if years else None
     for score, n, sentence in scored:
         if score < floor or len(chosen) == max_sentences:
@@ -150,11 +150,11 @@ def select_evidence(question: str, passages: list[Passage], max_sentences: int =
         sources = {m for m, _ in chosen}
         if n not in sources and (len(sources) >= limit or (chosen and score < NEW_SOURCE * scored[0][0])):
             continue
-        if n not in sources and asked and not any(a.search(sentence) for a in asked) \
-                and any(a.search(c) for _, c in chosen for a in asked):
-            continue  # the value asked for is quoted already: a further passage must hold such a value too
-        if asked and _other_period(sentence, span) and any(a.search(c) for _, c in chosen for a in asked):
-            continue  # the value asked for is quoted already: not another edition's or period's beside it
+        if asked and any(a.search(c) for _, c in chosen for a in asked):  # the value asked for is quoted already:
+            if n not in sources and not any(a.search(sentence) for a in asked):
+                continue  # a further passage must hold such a value too
+            if _other_period(sentence, span):
+                continue  # not another edition's or period's beside it
         if sentence in heads and any(c in heads for _, c in chosen):  # one list of heads is the answer's list
             continue
         if not is_near_duplicate(sentence, [c for _, c in chosen]):
