@@ -472,6 +472,37 @@ def test_exposed_with_insecure_starts_with_a_warning_and_loopback_needs_nothing(
     assert main.main(["--host", "0.0.0.0", "--no-warm-up"]) == 0 and len(launched) == 5
 
 
+def test_the_warm_up_leaves_gradios_per_event_matplotlib_switch_nothing_to_import(tmp_path):
+    """Gradio wraps every event in a matplotlib backend switch whose first use imported pyplot on the event loop
+    (~1 s: the first question after start waited for it). After `main`'s warm-up step the switch imports nothing.
+    A fresh interpreter: this test process may have imported matplotlib already."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("matplotlib")
+    code = ("import sys\n"
+            "from gradio.utils import MatplotlibBackendMananger\n"
+            "from sme_ai.app.main import preload_event_imports\n"
+            "assert 'matplotlib.pyplot' not in sys.modules, 'imported before the warm-up'\n"
+            "preload_event_imports()\n"
+            "before = set(sys.modules)\n"
+            "with MatplotlibBackendMananger():\n"
+            "    pass\n"
+            "print(sorted(m for m in set(sys.modules) - before if m.startswith('matplotlib')))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       env={**__import__("os").environ, "MPLCONFIGDIR": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
+def test_main_runs_the_event_import_preload_with_the_warm_up_only(no_launch, monkeypatch):
+    main, launched = no_launch
+    calls = []
+    monkeypatch.setattr(main, "preload_event_imports", lambda: calls.append(1))
+    assert main.main(["--no-warm-up"]) == 0 and calls == []
+    assert main.main([]) == 0 and calls == [1] and len(launched) == 2
+
+
 # --- 10: heavy actions ---------------------------------------------------------------------------
 
 
