@@ -1,4 +1,4 @@
-"""Load benchmark of the Gradio app: N simulated trainees (gradio_client, one session each) ask questions with think
+"""Load benchmark of the Gradio app: N simulated trainees (one page session each) ask questions with think
 time, against the real app in a child process on a loopback port. Bounded: every level stops after --duration seconds
 (requests in flight get --drain more seconds, then are cancelled). Prints a Markdown table.
 
@@ -8,6 +8,11 @@ it times the first useful answer (the first screen update with a cited answer: t
 the final one) and the final answer. `--llm-server BIN --slots N` runs the model in a llama.cpp server process with N
 parallel slots (continuous batching) behind the app's OpenAI-compatible backend instead of in the app's process.
 
+The trainees speak the page's own queue protocol (`--client http`, the default: POST /gradio_api/queue/join, then the
+server-sent events of /gradio_api/queue/data with Gradio's output diffs, one session per trainee as one open page)
+from one asyncio loop; `--client gradio` uses gradio_client, one Client and its threads per trainee, which took 150 % of this machine's
+two cores at 200 trainees and so measured the load generator more than the server.
+
     .venv/bin/python -m evals.bench_load                          # the default models (llama-cpp 1.5B + embeddinggemma)
     .venv/bin/python -m evals.bench_load --backend extractive     # no generator: retrieval, cache and queue only
     .venv/bin/python -m evals.bench_load --users 20 50 --duration 60 --think 5 20
@@ -15,7 +20,8 @@ parallel slots (continuous batching) behind the app's OpenAI-compatible backend 
 
 The knowledge base is `corpora/`, indexed into a temporary folder with the chosen embedder (or --data-dir, reused
 when it already has documents). The answer cache carries over from one level to the next, as it would during one
-training session. Client threads run on the same machine as the server, so they compete for its cores.
+training session. The load generator runs on the same machine as the server, so it competes for its cores: its CPU
+share is in the table.
 """
 
 from __future__ import annotations
@@ -181,6 +187,11 @@ def run_level(server, n: int, mix: Mix, *, duration: float, drain: float, think:
             c.close()
         except Exception:  # noqa: BLE001
             pass
+    return summarise(n, records, elapsed, rss, server_cpu, client_cpu)
+
+
+def summarise(n: int, records: list[Record], elapsed: float, rss: list[int], server_cpu: float,
+              client_cpu: float) -> dict:
     ok = [r for r in records if not r.error]
     lat = [r.latency for r in ok]
     useful = [r.first_useful if r.first_useful is not None else r.latency for r in ok]
@@ -196,6 +207,118 @@ def run_level(server, n: int, mix: Mix, *, duration: float, drain: float, think:
             "server_cpu_pct": 100 * server_cpu / elapsed, "client_cpu_pct": 100 * client_cpu / elapsed,
             "server_cpu_ms_per_req": 1000 * server_cpu / max(len(records), 1),
             "error_examples": sorted({r.error for r in records if r.error})[:3]}
+
+
+def ask_endpoint(base_url: str) -> int:
+    """The id of the app's "ask" event (what the page sends as fn_index), from its /config."""
+    import urllib.request
+
+    with urllib.request.urlopen(base_url.rstrip("/") + "/config", timeout=30) as r:
+        config = json.loads(r.read())
+    for i, dep in enumerate(config["dependencies"]):
+        if dep.get("api_name") == "ask":
+            return dep.get("id", i)
+    raise SystemExit("the app has no 'ask' event")
+
+
+def useful_view(data: list) -> bool:
+    """The screen (the ask event's outputs: messages, evidence, status, …) shows a cited answer."""
+    return _useful(data)
+
+
+async def ask_over_http(http, base: str, fn_index: int, session: str, question: str, t0: float) -> Record:
+    """One question as the page asks it: join the queue in the trainee's session, read that session's event stream,
+    apply Gradio's output diffs, note when the screen first shows a cited answer, return at the completed event."""
+    from gradio_client.utils import apply_diff
+
+    r = await http.post(f"{base}/queue/join", json={"data": [question, None], "fn_index": fn_index,
+                                                    "session_hash": session, "event_data": None, "trigger_id": None})
+    r.raise_for_status()
+    event_id, view, first = r.json()["event_id"], None, None
+    async with http.stream("GET", f"{base}/queue/data", params={"session_hash": session}) as resp:
+        resp.raise_for_status()
+        async for line in resp.aiter_lines():
+            if not line.startswith("data:"):
+                continue
+            msg = json.loads(line[5:])
+            kind = msg.get("msg")
+            if kind == "close_stream":
+                break
+            if msg.get("event_id") != event_id:
+                continue
+            if kind == "process_generating":
+                data = msg["output"]["data"]
+                view = list(data) if view is None else [apply_diff(v, d) for v, d in zip(view, data)]
+            elif kind == "process_completed":
+                if not msg.get("success", True):
+                    return Record(time.perf_counter() - t0, error=f"failed: {str(msg.get('output'))[:120]}")
+                view = msg["output"]["data"]
+            else:
+                continue
+            if first is None and useful_view(view):
+                first = time.perf_counter() - t0
+            if kind == "process_completed":
+                status = str(view[2])
+                return Record(time.perf_counter() - t0, cached="⚡" in status, refused="⚠" in status,
+                              error=status if "❌" in status else "", first_useful=first)
+    return Record(time.perf_counter() - t0, error="the event stream ended before the answer")
+
+
+async def _http_user(http, base, fn_index, mix: Mix, rng, think, stop_at, hard_stop, out: list[Record],
+                     waiting: dict) -> None:
+    import asyncio
+    import uuid
+
+    await asyncio.sleep(rng.uniform(0, think[1]))
+    me, session = object(), uuid.uuid4().hex  # one page: Gradio builds a session's state once (~30 ms of CPU here)
+    while time.monotonic() < stop_at:
+        q, fresh = mix.next(rng)
+        t0 = time.perf_counter()
+        waiting[me] = t0
+        try:
+            rec = await asyncio.wait_for(ask_over_http(http, base, fn_index, session, q, t0),
+                                         timeout=max(1.0, hard_stop - time.monotonic()))
+        except asyncio.TimeoutError:  # left for the "unfinished" count below
+            return
+        except Exception as e:  # noqa: BLE001 - a failed request is a data point
+            rec = Record(time.perf_counter() - t0, error=f"{type(e).__name__}: {str(e)[:120]}")
+        rec.fresh = fresh
+        waiting.pop(me, None)
+        out.append(rec)
+        await asyncio.sleep(min(rng.uniform(*think), max(0.0, stop_at - time.monotonic())))
+
+
+def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, think: tuple[float, float],
+                   seed: int, fn_index: int) -> dict:
+    """The level with n trainees as coroutines on one event loop and one HTTP connection pool."""
+    import asyncio
+
+    import httpx
+
+    async def level() -> tuple[list[Record], list[int], float, float, float]:
+        records, rss, waiting = [], [server.rss_bytes()], {}
+        base = server.url.rstrip("/") + "/gradio_api"
+        limits = httpx.Limits(max_connections=4 * n + 10, max_keepalive_connections=2 * n + 10)
+        async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as http:
+            start = time.monotonic()
+            cpu0 = (_cpu_seconds(server.proc.pid), _cpu_seconds())
+            stop_at, hard_stop = start + duration, start + duration + drain
+            tasks = [asyncio.create_task(_http_user(http, base, fn_index, mix, random.Random(seed + i), think,
+                                                    stop_at, hard_stop, records, waiting)) for i in range(n)]
+            while not all(t.done() for t in tasks) and time.monotonic() < hard_stop + 5:
+                await asyncio.sleep(1.0)
+                rss.append(server.rss_bytes())
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            elapsed = time.monotonic() - start
+            now = time.perf_counter()
+            records += [Record(now - t0, error="unfinished when the level ended") for t0 in waiting.values()]
+            cpu = (_cpu_seconds(server.proc.pid) - cpu0[0], _cpu_seconds() - cpu0[1])
+        return records, rss, elapsed, *cpu
+
+    records, rss, elapsed, server_cpu, client_cpu = asyncio.run(level())
+    return summarise(n, records, elapsed, rss, server_cpu, client_cpu)
 
 
 def prewarm(server, pool: list[str], budget_s: float) -> dict:
@@ -311,6 +434,8 @@ def main(argv=None) -> None:
     ap.add_argument("--out", help="also write the table to this file")
     ap.add_argument("--server-log", default=str(ROOT / "evals" / "reports" / "bench_load-server.log"))
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--client", default="http", choices=["http", "gradio"],
+                    help="http: the page's queue protocol from one asyncio loop; gradio: gradio_client threads")
     ap.add_argument("--prewarm-s", type=float, default=0.0,
                     help="before the levels, ask the popular questions once (a trainer's batch) for up to this long")
     ap.add_argument("--popular", type=int, default=10, help="popular questions (asked again and nearly again)")
@@ -347,9 +472,11 @@ def main(argv=None) -> None:
             warm = prewarm(server, mix.popular, args.prewarm_s) if args.prewarm_s > 0 else None
             if warm:
                 print(json.dumps({"prewarm": warm}), flush=True)
+            fn_index = ask_endpoint(server.url)
             for i, n in enumerate(args.users):
-                row = run_level(server, n, mix, duration=args.duration, drain=args.drain, think=tuple(args.think),
-                                seed=args.seed + 1000 * i)
+                level = dict(duration=args.duration, drain=args.drain, think=tuple(args.think), seed=args.seed + 1000 * i)
+                row = (run_level_http(server, n, mix, fn_index=fn_index, **level) if args.client == "http"
+                       else run_level(server, n, mix, **level))
                 rows.append(row)
                 print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()},
                                  ensure_ascii=False), flush=True)
@@ -358,6 +485,8 @@ def main(argv=None) -> None:
                    if server_url else args.backend + ("" if args.backend == "extractive" else f" ({args.llm_model})"))
         runtime = os.environ.get("SME_AI_EMBEDDER_RUNTIME", "auto (onnx for EmbeddingGemma)")
         meta = {"backend": backend, "embedder": f"{args.embedder}, runtime {runtime}",
+                "load generator": ("one asyncio loop speaking the page's queue protocol over HTTP" if args.client == "http"
+                                   else "gradio_client, one Client and its threads per trainee"),
                 "questions": (f"{args.repeat_share:.0%} one of {args.popular} popular questions or a near-duplicate "
                               f"of one, the rest fresh ({len(fresh)} available, each asked once) from "
                               f"{Path(args.questions).name}"),

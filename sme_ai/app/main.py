@@ -35,6 +35,19 @@ def preload_event_imports() -> None:
     matplotlib.get_backend()  # resolving the backend is what imports pyplot
 
 
+# Gradio's queue keeps a record of the last GRADIO_ANALYTICS_MAX_EVENTS events (default 10,000) for its monitoring
+# page and rebuilt a pandas summary of all of them after every GRADIO_ANALYTICS_CACHE_FREQUENCY-th event (default:
+# every one) on a worker thread: 8 % of the server's CPU at 200 trainees after 430 events, growing with the session.
+# The app does not serve that page (the question log is the trainer's view); a short record, summarised rarely.
+GRADIO_QUEUE_BOOKKEEPING = {"GRADIO_ANALYTICS_MAX_EVENTS": "500", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "500"}
+
+
+def gradio_queue_bookkeeping() -> None:
+    """Set Gradio's queue-analytics knobs (read when the queue is made), unless the environment sets them."""
+    for name, value in GRADIO_QUEUE_BOOKKEEPING.items():
+        os.environ.setdefault(name, value)
+
+
 def http_middleware(ctx) -> list:
     """The app's guard in front of Gradio's own routes (direct runs; uploads need the admin token when set)."""
     from starlette.middleware import Middleware
@@ -94,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # the app never phones home
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    gradio_queue_bookkeeping()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = {k: v for k, v in {"host": args.host, "port": args.port, "share": args.share or None}.items() if v}
     try:
