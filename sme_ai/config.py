@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(1024, ge=0, description="query vectors kept (0 = embed every query)")
     query_batch_size: int = Field(16, ge=1, description="queries asked at the same time embedded in one model call "
                                   "(1 = each alone)")
+    query_workers: int = Field(2, ge=1, le=16, description="model calls for queries run at once through ONNX Runtime "
+                               "(torch always 1): a second call uses the cores the first leaves idle")
     # int8, dev set, 2-core AVX2 CPU: query p50 251 → 138 ms, hybrid hit@5 0.762 = 0.762, hit@1 0.683 → 0.678, but
     # the answers lose: extractive key facts 0.825 → 0.819, refusal 0.900 → 0.880 (0.860 with min_dense_score 0.38),
     # evals/reports/bench_embed-20261202-s11.md: not the default

@@ -69,8 +69,9 @@ def test_make_embedder_builds_the_onnx_embedder_without_loading_anything(tmp_pat
                                embedder_runtime="onnx"))
     assert isinstance(e.base, OnnxEmbedder) and e.base._session is None
     assert e.base.target.parent == tmp_path / "home" / "onnx" and e.name == "my-embedder"
+    assert e.inner.workers == Settings.model_fields["query_workers"].default == 2  # two query calls at once
     torch_ = make_embedder(Settings(data_dir=tmp_path, embedder_model=str(folder), embedder_runtime="torch"))
-    assert isinstance(torch_.base, SentenceTransformerEmbedder)
+    assert isinstance(torch_.base, SentenceTransformerEmbedder) and torch_.inner.workers == 1
 
 
 def test_two_folders_of_one_name_get_two_graphs(tmp_path):

@@ -76,6 +76,31 @@ def test_a_lone_query_is_embedded_alone_and_the_batch_is_bounded():
     assert [len(c[0]) for c in held.calls] == [1, 2, 1]
 
 
+def test_with_two_workers_a_query_does_not_wait_for_the_call_in_progress():
+    """ONNX Runtime runs two calls at once (a second uses the cores the first leaves idle): with workers=2 a query
+    that arrives while one is being embedded is embedded beside it, not queued behind it."""
+    inner = _Held()
+    b = QueryBatcher(inner, max_batch=16, workers=2)
+    _, t1 = _ask_all(b, ["上云率目标是多少"])
+    assert inner.entered.wait(5)  # the first call holds one worker
+    out, t2 = _ask_all(b, ["数控化率目标是多少"])
+    t2[0].join(5)
+    assert "数控化率目标是多少" in out and not inner.release.is_set()  # answered while the first call still runs
+    inner.release.set()
+    t1[0].join(5)
+    assert [c[0] for c in inner.calls] == [["上云率目标是多少"], ["数控化率目标是多少"]] and b.batches == 2
+    one = QueryBatcher(_Held(), max_batch=16, workers=1)  # the default: one call at a time
+    _, t3 = _ask_all(one, ["a0"])
+    assert one.inner.entered.wait(5)
+    out, t4 = _ask_all(one, ["a1"])
+    t4[0].join(0.3)
+    assert "a1" not in out  # still queued behind the held call
+    one.inner.release.set()
+    for th in t3 + t4:
+        th.join(5)
+    assert "a1" in out
+
+
 def test_documents_and_several_texts_pass_straight_through():
     inner = _Held()
     inner.release.set()
@@ -122,3 +147,4 @@ def test_the_app_embedder_batches_behind_the_query_cache(tmp_path):
     with pytest.raises(SettingsError, match="query_batch_size"):
         Settings(data_dir=tmp_path, query_batch_size=0)
     assert e.base is e.inner.inner and isinstance(e.base, HashEmbedder)  # the model under both layers
+    assert e.inner.workers == 1  # only ONNX Runtime gets more than one call at a time
