@@ -214,8 +214,8 @@ class _Query:
 
 class QueryBatcher(_QueryLayer):
     """Single queries asked at the same time share one model call. A lone query is embedded at once, alone (its
-    vector is what the model gives for it by itself); queries that arrive while one is being embedded wait for it
-    and then go together, up to `max_batch` in one call, from one worker thread.
+    vector is what the model gives for it by itself); queries that arrive while every worker thread is busy wait
+    and then go together, up to `max_batch` in one call.
 
     Why: a class of 200 asking within seconds made dozens of request threads run EmbeddingGemma at once; on two cores
     they fight over the GIL and torch's threads, and a pile-up (behind the model's prompt evaluation) never drained.
@@ -305,5 +305,5 @@ def make_embedder(settings) -> Embedder:
 
     factories = {"sentence-transformers": st, "hash": HashEmbedder}
     inner = factories[settings.embedder]()
-    workers = settings.query_workers if type(inner).__name__ == "OnnxEmbedder" else 1  # torch: one call at a time
+    workers = settings.query_workers if getattr(inner, "concurrent_calls", False) else 1  # torch: one at a time
     return QueryCache(QueryBatcher(inner, settings.query_batch_size, workers), settings.query_cache_size)

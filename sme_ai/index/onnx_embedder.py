@@ -32,6 +32,8 @@ class OnnxEmbedder:
     2–3 GB of memory, once; concurrent processes wait for one export). Texts are embedded shortest first in batches
     of `batch_size`, so padding stays small; the rows come back in the order given."""
 
+    concurrent_calls = True  # ONNX Runtime runs one session's calls from several threads at once (`QueryBatcher`)
+
     def __init__(self, folder: Path, name: str, home: Path, batch_size: int = 16, threads: int | None = None):
         self.path, self.name, self.home = Path(folder), name, Path(home)
         self.batch_size, self.threads = batch_size, threads or os.cpu_count() or 1
