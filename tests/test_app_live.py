@@ -50,6 +50,32 @@ def test_a_repeated_question_from_another_user_comes_from_the_cache(app):
     assert "⚡" in status and "<details>" in text_of(messages[-1])  # ⚡: served from the answer cache
 
 
+def test_the_load_benchmarks_own_client_reads_answers_cache_hits_and_the_first_useful_screen(app):
+    """evals/bench_load.py speaks the page's queue protocol itself (join, the session's event stream, Gradio's output
+    diffs): against the real app its records must show the answer, the first cited screen before the end, a cache
+    hit for a repeat and an error for nothing, or its numbers mean nothing."""
+    import asyncio
+    import time
+    import uuid
+
+    import httpx
+
+    from evals.bench_load import ask_endpoint, ask_over_http
+
+    async def two_questions():
+        base, fn = app.url.rstrip("/") + "/gradio_api", ask_endpoint(app.url)
+        async with httpx.AsyncClient(timeout=60) as http:
+            session = uuid.uuid4().hex  # one page asking twice
+            first = await ask_over_http(http, base, fn, session, "企业每年要组织几次数字化技能培训？", time.perf_counter())
+            again = await ask_over_http(http, base, fn, session, "请问企业每年要组织几次数字化技能培训", time.perf_counter())
+        return first, again
+
+    first, again = asyncio.run(two_questions())
+    assert not first.error and not first.cached and first.first_useful is not None
+    assert 0 < first.first_useful <= first.latency
+    assert again.cached and not again.error and again.first_useful is not None  # the courtesy-stripped repeat
+
+
 def test_script_in_a_question_or_a_title_is_escaped(app):
     messages, evidence, _status = final_answer(client(app).predict(f"上云率目标{XSS}", api_name="/ask"))
     everything = "".join(text_of(m) for m in messages) + evidence
