@@ -10,8 +10,8 @@ parallel slots (continuous batching) behind the app's OpenAI-compatible backend 
 
 The trainees speak the page's own queue protocol (`--client http`, the default: POST /gradio_api/queue/join, then the
 server-sent events of /gradio_api/queue/data with Gradio's output diffs, one session per trainee as one open page)
-from one asyncio loop; `--client gradio` uses gradio_client, one Client and its threads per trainee, which took 150 % of this machine's
-two cores at 200 trainees and so measured the load generator more than the server.
+from one asyncio loop; `--client gradio` uses gradio_client, one Client and its threads per trainee, which took
+150 % of this machine's two cores at 200 trainees and so measured the load generator more than the server.
 
     .venv/bin/python -m evals.bench_load                          # the default models (llama-cpp 1.5B + embeddinggemma)
     .venv/bin/python -m evals.bench_load --backend extractive     # no generator: retrieval, cache and queue only
@@ -221,11 +221,6 @@ def ask_endpoint(base_url: str) -> int:
     raise SystemExit("the app has no 'ask' event")
 
 
-def useful_view(data: list) -> bool:
-    """The screen (the ask event's outputs: messages, evidence, status, …) shows a cited answer."""
-    return _useful(data)
-
-
 async def ask_over_http(http, base: str, fn_index: int, session: str, question: str, t0: float) -> Record:
     """One question as the page asks it: join the queue in the trainee's session, read that session's event stream,
     apply Gradio's output diffs, note when the screen first shows a cited answer, return at the completed event."""
@@ -255,7 +250,7 @@ async def ask_over_http(http, base: str, fn_index: int, session: str, question: 
                 view = msg["output"]["data"]
             else:
                 continue
-            if first is None and useful_view(view):
+            if first is None and _useful(view):  # view: the ask event's outputs (messages, evidence, status, …)
                 first = time.perf_counter() - t0
             if kind == "process_completed":
                 status = str(view[2])
@@ -270,7 +265,7 @@ async def _http_user(http, base, fn_index, mix: Mix, rng, think, stop_at, hard_s
     import uuid
 
     await asyncio.sleep(rng.uniform(0, think[1]))
-    me, session = object(), uuid.uuid4().hex  # one page: Gradio builds a session's state once (~30 ms of CPU here)
+    me, session = object(), uuid.uuid4().hex  # one page: Gradio builds a session's state once (~25 ms of CPU here)
     while time.monotonic() < stop_at:
         q, fresh = mix.next(rng)
         t0 = time.perf_counter()
@@ -474,7 +469,8 @@ def main(argv=None) -> None:
                 print(json.dumps({"prewarm": warm}), flush=True)
             fn_index = ask_endpoint(server.url)
             for i, n in enumerate(args.users):
-                level = dict(duration=args.duration, drain=args.drain, think=tuple(args.think), seed=args.seed + 1000 * i)
+                level = dict(duration=args.duration, drain=args.drain, think=tuple(args.think),
+                             seed=args.seed + 1000 * i)
                 row = (run_level_http(server, n, mix, fn_index=fn_index, **level) if args.client == "http"
                        else run_level(server, n, mix, **level))
                 rows.append(row)
@@ -485,8 +481,8 @@ def main(argv=None) -> None:
                    if server_url else args.backend + ("" if args.backend == "extractive" else f" ({args.llm_model})"))
         runtime = os.environ.get("SME_AI_EMBEDDER_RUNTIME", "auto (onnx for EmbeddingGemma)")
         meta = {"backend": backend, "embedder": f"{args.embedder}, runtime {runtime}",
-                "load generator": ("one asyncio loop speaking the page's queue protocol over HTTP" if args.client == "http"
-                                   else "gradio_client, one Client and its threads per trainee"),
+                "load generator": ("one asyncio loop speaking the page's queue protocol over HTTP"
+                                   if args.client == "http" else "gradio_client, one Client and its threads per trainee"),
                 "questions": (f"{args.repeat_share:.0%} one of {args.popular} popular questions or a near-duplicate "
                               f"of one, the rest fresh ({len(fresh)} available, each asked once) from "
                               f"{Path(args.questions).name}"),
