@@ -476,6 +476,7 @@ def test_the_warm_up_leaves_gradios_per_event_matplotlib_switch_nothing_to_impor
     """Gradio wraps every event in a matplotlib backend switch whose first use imported pyplot on the event loop
     (~1 s: the first question after start waited for it). After `main`'s warm-up step the switch imports nothing.
     A fresh interpreter: this test process may have imported matplotlib already."""
+    import os
     import subprocess
     import sys
 
@@ -490,7 +491,7 @@ def test_the_warm_up_leaves_gradios_per_event_matplotlib_switch_nothing_to_impor
             "    pass\n"
             "print(sorted(m for m in set(sys.modules) - before if m.startswith('matplotlib')))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                       env={**__import__("os").environ, "MPLCONFIGDIR": str(tmp_path)})
+                       env={**os.environ, "MPLCONFIGDIR": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
 

@@ -38,7 +38,7 @@ def preload_event_imports() -> None:
 # Gradio's queue keeps a record of the last GRADIO_ANALYTICS_MAX_EVENTS events (default 10,000) for its monitoring
 # page and rebuilt a pandas summary of all of them after every GRADIO_ANALYTICS_CACHE_FREQUENCY-th event (default:
 # every one) on a worker thread: 8 % of the server's CPU at 200 trainees after 430 events, growing with the session.
-# The app does not serve that page (the question log is the trainer's view); a short record, summarised rarely.
+# The app does not rely on that page (the question log is the trainer's view): a short record, summarised rarely.
 GRADIO_QUEUE_BOOKKEEPING = {"GRADIO_ANALYTICS_MAX_EVENTS": "500", "GRADIO_ANALYTICS_CACHE_FREQUENCY": "500"}
 
 
