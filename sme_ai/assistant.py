@@ -88,10 +88,19 @@ class Assistant:
 
         return make_embedder(self.settings)
 
+    @property
+    def embedder_needs_graph(self) -> bool:
+        """Whether the embedder runs from an exported ONNX graph (`prepare_embedder` makes it)."""
+        return self._ensure_graph is not None
+
+    @property
+    def _ensure_graph(self):
+        return getattr(getattr(self.embedder, "base", self.embedder), "ensure_graph", None)
+
     def prepare_embedder(self) -> str:
         """The embedder's ONNX graph made now where that runtime is used (exported once, about a minute), so the
         first ingest or question does not wait for it; its path, or "" for an embedder that needs none."""
-        ensure = getattr(getattr(self.embedder, "base", self.embedder), "ensure_graph", None)
+        ensure = self._ensure_graph
         return str(ensure()) if ensure else ""
 
     @cached_property

@@ -136,7 +136,8 @@ def test_prepare_embedder_exports_the_graph_before_first_use(tmp_path, monkeypat
     graph = asst.prepare_embedder()
     assert graph.endswith(onnx_export.GRAPH) and Path(graph).is_file() and len(calls) == 1
     assert asst.embedder.base._session is None  # exported, not loaded
-    assert Assistant(Settings(data_dir=tmp_path / "kb2"), embedder=HashEmbedder()).prepare_embedder() == ""
+    hashed = Assistant(Settings(data_dir=tmp_path / "kb2"), embedder=HashEmbedder())
+    assert asst.embedder_needs_graph and not hashed.embedder_needs_graph and hashed.prepare_embedder() == ""
 
 
 @pytest.mark.parametrize("runtime", ["onnx", "torch"])

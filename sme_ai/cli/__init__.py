@@ -137,7 +137,7 @@ def _prepare_onnx(settings, name: str) -> None:
     if name != settings.embedder_model:
         return
     asst = Assistant(settings)
-    if not hasattr(getattr(asst.embedder, "base", asst.embedder), "ensure_graph"):
+    if not asst.embedder_needs_graph:
         return  # torch runs this embedder here (a bf16 CPU, another model family): nothing to export
     print(f"{name}: 准备运行文件（首次导出 ONNX 约1分钟）…", flush=True)
     print(f"{name}: ONNX 已就绪 → {asst.prepare_embedder()}")
