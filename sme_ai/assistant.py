@@ -191,7 +191,7 @@ class Assistant:
         from sme_ai.generate.extractive import evidence_passages, extractive_answer, select_evidence
         from sme_ai.generate.premise import check_premise
         from sme_ai.generate.tidy import clean_model_text
-        from sme_ai.question import check_question, checkable_terms
+        from sme_ai.question import asks_investment_advice, check_question, checkable_terms
         from sme_ai.text import is_english, normalize_text
 
         s, clock = self.settings, _Clock()
@@ -207,8 +207,11 @@ class Assistant:
             yield Cached(found)
             return
         end = dict(english=english, model=self.model_name, prompts_dir=s.prompts_dir)
+        if asks_investment_advice(standalone):  # 5. outside what policy documents answer, then what the question names
+            yield Final(step.scope_refusal(question, hits, **end, timings={**timings, "total_ms": clock()}))
+            return
         premise = check_premise(standalone, checkable_terms(standalone), [h.chunk for h in hits], self.kb,
-                                [d.get("title", "") for d in self.documents()])  # 5. what the question names
+                                [d.get("title", "") for d in self.documents()])
         if premise.unknown:
             yield Final(step.premise_refusal(question, premise.unknown, hits, **end,
                                              timings={**timings, "total_ms": clock()}))

@@ -451,6 +451,18 @@ def test_once_the_value_asked_for_is_quoted_a_further_passage_must_hold_such_a_v
     assert answer == "到2027年，中小企业上云率超过40%[1]。"  # the second passage restates the question, no value
 
 
+def test_a_title_without_a_document_number_answers_which_document_not_what_its_number_is():
+    from sme_ai.generate.context import compact_context
+    from sme_ai.generate.extractive import extractive_answer
+
+    hits = [_hit(0, "行动方案由四部门联合印发，文号为工信部联企业〔2024〕239号。", "行动方案的发文"),
+            _hit(1, "原文转载显示，行动方案同时是对《制造业数字化转型行动方案》的落实，强调体系化推进。", "行动方案的背景")]
+    q = "行动方案的文号是多少？"
+    assert extractive_answer(q, compact_context(q, hits)) == "行动方案由四部门联合印发，文号为工信部联企业〔2024〕239号[1]。"
+    q = "行动方案落实的是哪个文件？"
+    assert "《制造业数字化转型行动方案》" in extractive_answer(q, compact_context(q, hits))
+
+
 def test_once_the_value_asked_for_is_quoted_another_editions_value_is_not_put_beside_it():
     from sme_ai.generate.context import compact_context
     from sme_ai.generate.extractive import _other_period, extractive_answer
@@ -619,3 +631,41 @@ def test_the_heads_of_a_list_pass_verification_against_their_passage():
     hit = _hit(1, text, section=section, title="行动方案解读")
     v = verify_answer(heads.rstrip("。") + "[1]。", [Passage(n=1, hit=hit, sentences=(heads,), heads=heads)])
     assert v.text.startswith(heads.split("：")[0]) and v.dropped_sentences == 0, (heads, v)
+
+
+def test_an_answer_without_the_date_asked_for_says_so_before_the_related_passages(fake_settings, kb_dir):
+    asst = _assistant(fake_settings, None, kb_dir)
+    a = asst.ask("上云率超过40%的目标是哪天公布的？")
+    assert not a.refused and a.meta["value_gap"] == ["date"]
+    assert a.text.startswith("资料中没有找到所问的具体日期") and "40%[1]" in a.text
+    english = asst.ask("On which day was the 40% cloud adoption target announced?")
+    assert english.text.startswith("The documents do not give the date asked for"), english.text
+    assert "40%[1]" in english.text
+
+
+def test_value_gap_wants_the_kind_of_value_asked_for_or_the_documents_own_word_that_they_lack_it():
+    from sme_ai.generate.answer import value_gap
+
+    assert value_gap("行动方案是哪天印发的？", "方案于2024年12月12日印发[1]。") == []
+    assert value_gap("行动方案是哪天印发的？", "方案于2024年印发[1]。") == ["date"]  # a year is not the day asked for
+    assert value_gap("行动方案是哪一年印发的？", "方案于2024年印发[1]。") == []
+    assert value_gap("温州能补多少钱？", "温州的补助标准资料未给出[1]。") == []
+    assert value_gap("温州能补多少钱？", "资料中未提及温州的补助金额[1]。") == []
+    assert value_gap("温州能补多少钱？", "温州出台了专项资金办法[1]。") == ["amount"]
+    assert value_gap("试点企业能补贴多少？", "补贴比例不超过30%[1]。") == []  # a share answers an amount too
+    assert value_gap("评上专精特新后企业所得税能减免多少？", "评价指标满分100分[1]。") == ["amount"]
+    assert value_gap("资金用于企业改造的比例是多少？", "城市出台了资金管理办法[1]。") == ["share"]
+    assert value_gap("那它哪天截止？（接上一问：能补多少钱？）", "最高补30万元[1]。") == ["date"]  # its own question
+    assert value_gap("数控化率目标是什么？", "数控化率达到75%[1]。") == []  # no plain value asked
+
+
+def test_investment_advice_is_refused_as_out_of_scope_however_many_policy_words_it_shares(fake_settings, kb_dir):
+    from sme_ai.question import asks_investment_advice
+
+    a = _assistant(fake_settings, "到2027年中小企业上云率超过40%[1]。", kb_dir).ask("推荐几只上云概念股，买哪只能涨？")
+    assert a.refused and a.meta["refusal_reason"] == "out_of_scope" and a.text.startswith("投资建议")
+    assert not a.citations and "40%" not in a.text
+    assert asks_investment_advice("Which stocks should I buy to ride the digital transformation wave?")
+    for legit in ("国家中小企业发展基金“十四五”以来投了多少个项目？", "营收不足1000万的，近2年股权融资要多少？",
+                  "已有多少家专精特新企业在A股上市？", "数字人民币能用来给供应商付款吗？"):
+        assert not asks_investment_advice(legit), legit

@@ -13,6 +13,10 @@ def test_claim_support_counts_sentences_whose_words_stand_in_the_cited_chunk():
     assert claim_support("上云率超过40%[1]。数控化率达到75%[1]。", {1: SOURCE}) == (2, 2)
     assert claim_support("上云率超过40%[1]。企业可获得专项补贴资金支持[1]。", {1: SOURCE}) == (1, 2)
     assert claim_support("上云率超过40%。", {1: SOURCE}) == (0, 1)  # no marker: not supported
+    # the engine's own notes on what the documents lack are no claims about a source; a sentence like them is
+    gap = "资料中没有找到所问的具体日期。相关内容如下：\n\n上云率超过40%[1]。（资料中没有关于乌鲁木齐市的具体规定。）"
+    assert claim_support(gap, {1: SOURCE}) == (1, 1)
+    assert claim_support("资料中没有找到企业补贴资金。上云率超过40%[1]。", {1: SOURCE}) == (1, 2)
 
 
 def test_doubled_sentences_are_counted():

@@ -3,7 +3,8 @@ prompt syntax and doubled sentences in answers, latency.
 
 Claim support is measured independently of the answer engine's own verifier: a sentence is supported when at
 least `CLAIM_SUPPORT` of its character bigrams (markers, punctuation and frame words aside) stand in the chunks it
-cites; a sentence without a marker is unsupported."""
+cites; a sentence without a marker is unsupported (the engine's notes on what the documents lack are no claims).
+"""
 
 from __future__ import annotations
 
@@ -35,8 +36,13 @@ def _grams(text: str) -> set[str]:
     return {plain[i:i + 2] for i in range(len(plain) - 1)}
 
 
+# the engine's own notes on what the documents lack (`generate.answer.gap_note`, the unknown-place note): no claim
+# about a source, so no sentence that a cited passage could support
+_NOTES = re.compile(r"^资料中没有找到所问的具体[^。]{1,8}。相关内容如下：|（资料中没有关于[^（）]{1,60}的具体规定。）")
+
+
 def answer_sentences(text: str) -> list[str]:
-    body = text.split("注意：")[0].split("\n\n您可以参考")[0]
+    body = _NOTES.sub("", text.split("注意：")[0].split("\n\n您可以参考")[0])
     return [s.strip() for s in _SENTENCE.findall(body) if len(_han(re.sub(r"\[\d+\]", "", s))) >= 6]
 
 

@@ -8,12 +8,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from sme_ai.generate.compose import Composed
-from sme_ai.generate.context import CAUTION_MARK, Passage, render_context
+from sme_ai.generate.context import CAUTION_MARK, GAP, Passage, render_context
 from sme_ai.generate.llm import Message
 from sme_ai.generate.owner import owner_check, with_check
 from sme_ai.generate.prompts import load_prompt
 from sme_ai.generate.verify import Verified
-from sme_ai.question import FOLLOWS, needs_rewrite
+from sme_ai.question import FOLLOWS, asked_values, needs_rewrite
 from sme_ai.text import bigrams, is_english, normalize_text
 from sme_ai.types import Answer, Citation, Hit
 
@@ -95,6 +95,10 @@ def grounded_answer(question: str, standalone: str, composed: Composed, passages
         meta["owner_check"] = len(check.splitlines()) - 1
     citations = citations_for(verified, passages)
     text = verified.text
+    missing = value_gap(standalone, text)
+    if missing:  # related passages, but not the date or amount asked for: say so before quoting them
+        text = gap_note(missing, is_english(question)) + text
+        meta["value_gap"] = missing
     if unknown_places:
         text += f"（资料中没有关于{'、'.join(unknown_places)}的具体规定。）"
         meta["unknown_places"] = list(unknown_places)
@@ -103,6 +107,26 @@ def grounded_answer(question: str, standalone: str, composed: Composed, passages
         meta["caution"] = True
     return Answer(question=question, text=text, citations=citations, refused=False, model=model, timings=timings,
                   hits=tuple(hits), meta=meta)
+
+
+# a model's own way of saying the documents leave the value out ("资料中未提及具体的补贴金额")
+_NOT_SAID = re.compile(r"未提及|没有提及|未说明|资料中没有|没有(?:具体)?规定")
+_GAP_WORDS = {"date": ("日期", "date"), "time": ("时间", "date"), "amount": ("金额", "amount"), "share": ("比例", "share")}
+
+
+def value_gap(question: str, text: str) -> list[str]:
+    """The kinds of value the question asks for ("哪天截止", "能补多少钱") that the answer text neither states nor
+    says the documents do not give: quoted passages about the same programme are no answer to its deadline."""
+    if GAP.search(text) or _NOT_SAID.search(text):
+        return []
+    return [kind for kind, value in asked_values(question) if not value.search(text)]
+
+
+def gap_note(missing: list[str], english: bool) -> str:
+    """The line an answer with a `value_gap` starts with, before the related passages it quotes."""
+    if english:
+        return f"The documents do not give the {' or '.join(_GAP_WORDS[k][1] for k in missing)} asked for. Related:\n\n"
+    return f"资料中没有找到所问的具体{'和'.join(_GAP_WORDS[k][0] for k in missing)}。相关内容如下：\n\n"
 
 
 def draft_answer(question: str, standalone: str, extractive: str, passages: list[Passage], hits: list[Hit], *,
@@ -127,6 +151,17 @@ def premise_refusal(question: str, unknown: tuple[str, ...], hits: list[Hit], *,
             else f"资料中没有关于{said}的内容，无法据此回答。")
     return Answer(question=question, text=head + "\n\n" + a.text, refused=True, model=model, timings=timings,
                   hits=a.hits, meta={**a.meta, "premise_unknown": list(unknown)})
+
+
+def scope_refusal(question: str, hits: list[Hit], *, english: bool, model: str, timings: dict,
+                  prompts_dir: Path | None) -> Answer:
+    """Investment advice (`question.asks_investment_advice`): no policy document answers it, say so first."""
+    a = refusal(question, hits, english=english, model=model, timings=timings, reason="out_of_scope",
+                prompts_dir=prompts_dir)
+    head = ("Investment advice (which stock or coin to buy) is outside what this assistant answers: it answers SMEs' "
+            "digital-transformation questions from policy documents." if english
+            else "投资建议（买哪只股票或虚拟货币）不在本助手的回答范围内：本助手只依据政策文件回答中小企业数字化转型的问题。")
+    return replace(a, text=head + "\n\n" + a.text)
 
 
 def correction(question: str, standalone: str, rumours, hits: list[Hit], *, model: str, timings: dict,
