@@ -151,7 +151,7 @@ _WHO = frozenset("企业 城市 部门 行业 地区 单位 机构 文件 政策
 _DAY_ASKED = re.compile(r"哪天|哪一天|几月几[日号]|日期|截止日|which day|what date|deadline", re.I)
 _TIME_ASKED = re.compile(r"哪年|哪一年|什么时候|何时|几月|when", re.I)
 _DAY = re.compile(r"(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月|\d{1,2}\s*月\s*(?:\d{1,2}\s*[日号]|底|初|上旬|中旬|下旬)")
-_TIME = re.compile(r"(?:19|20)\d{2}|\d{1,2}\s*月")
+_TIME = re.compile(r"(?<![\d〔])(?:19|20)\d{2}(?!\d)\s*(?:年|[—–-])|\d{1,2}\s*月")  # not 〔2024〕, not 2000万元
 # "能补贴多少", "税能减免多少": an amount, which a share also answers ("补贴比例30%")
 _AMOUNT_ASKED = re.compile(_AMOUNT[0].pattern + r"|(?:补贴|补助|奖励|资助|奖补|贴息|减免|减|免|优惠|抵扣)多少", re.I)
 _AMOUNT_OR_SHARE = re.compile(f"{_AMOUNT[1].pattern}|{_SHARE[1].pattern}")

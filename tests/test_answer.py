@@ -649,6 +649,8 @@ def test_value_gap_wants_the_kind_of_value_asked_for_or_the_documents_own_word_t
     assert value_gap("行动方案是哪天印发的？", "方案于2024年12月12日印发[1]。") == []
     assert value_gap("行动方案是哪天印发的？", "方案于2024年印发[1]。") == ["date"]  # a year is not the day asked for
     assert value_gap("行动方案是哪一年印发的？", "方案于2024年印发[1]。") == []
+    assert value_gap("行动方案是哪一年印发的？", "文号为工信部联企业〔2024〕239号[1]。") == ["time"]  # a 文号 is no year
+    assert value_gap("城市试点是什么时候开展的？", "2023—2025年分三批开展[1]。") == []
     assert value_gap("温州能补多少钱？", "温州的补助标准资料未给出[1]。") == []
     assert value_gap("温州能补多少钱？", "资料中未提及温州的补助金额[1]。") == []
     assert value_gap("温州能补多少钱？", "温州出台了专项资金办法[1]。") == ["amount"]
