@@ -205,13 +205,15 @@ def test_feedback_is_stored(ctx):
 
 def test_question_log_and_trainer_stats(fake_settings, docs):
     ctx, _ = make_ctx(fake_settings, docs, reply=lambda m: "资料中未提及。" if "红烧肉" in m[-1]["content"] else REPLY)
-    for q in ["上云率目标是多少", "上云率目标是多少？", "红烧肉怎么做"]:
+    for q in ["上云率目标是多少", "上云率目标是多少？", "红烧肉怎么做", "上云率目标是哪天公布的"]:
         list(chat.ask(ctx, None, q))
     top, refused = training.stats(ctx)
     assert top[0][0] == "上云率目标是多少" and top[0][1] == 2
-    assert [r[0] for r in refused] == ["红烧肉怎么做"]
+    # a refusal, and an answer that says the date asked for is not in the documents: both are knowledge gaps
+    assert sorted(r[0] for r in refused) == ["上云率目标是哪天公布的", "红烧肉怎么做"]
     log = [json.loads(line) for line in ctx.log.questions_path.read_text(encoding="utf-8").splitlines()]
-    assert [r["cached"] for r in log] == [False, True, False] and all("session" in r for r in log)
+    assert [r["cached"] for r in log] == [False, True, False, False] and all("session" in r for r in log)
+    assert [r["gap"] for r in log] == [[], [], [], ["date"]]
 
 
 # --- cache, gate, pump --------------------------------------------------------------------------

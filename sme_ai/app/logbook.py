@@ -1,7 +1,7 @@
 """The deployment's question log and feedback store: JSON lines under <data_dir>/app, for the trainer view.
 
-Records hold the question, whether it was refused or cached, the time taken and an anonymous session id; never a
-name, an address or the uploaded files. Each file is bounded: past `max_bytes` it becomes `<name>.1.jsonl`
+Records hold the question, whether it was refused or cached (and the kinds of value asked for that its answer
+says the documents lack), the time taken and an anonymous session id; never a name, an address or the uploaded files. Each file is bounded: past `max_bytes` it becomes `<name>.1.jsonl`
 (replacing the older one), so the log keeps between one and two files' worth of the latest records.
 """
 
@@ -51,7 +51,7 @@ class Logbook:
         self._append(self.questions_path, {
             "session": session_id, "question": answer.question[:FIELD_CHARS], "refused": answer.refused,
             "cached": cached, "citations": len(answer.citations), "ms": round(ms, 1),
-            "reason": answer.meta.get("refusal_reason", ""),
+            "reason": answer.meta.get("refusal_reason", ""), "gap": answer.meta.get("value_gap", []),
         })
 
     def feedback(self, session_id: str, question: str, answer_text: str, value: str) -> None:
@@ -80,16 +80,19 @@ class Logbook:
         return self._read(self.feedback_path)
 
     def frequent(self, n: int = 20, *, refused_only: bool = False) -> list[dict[str, Any]]:
-        """Questions grouped by their normalised form, most asked first: question, count, refused, last asked."""
+        """Questions grouped by their normalised form, most asked first: question, count, refused (times the
+        documents did not answer it: a refusal, or an answer that says the date or amount asked for is not in them),
+        last asked."""
         groups: dict[str, dict[str, Any]] = {}
         counts: Counter[str] = Counter()
         for r in self.questions():
-            if refused_only and not r.get("refused"):
+            unanswered = bool(r.get("refused") or r.get("gap"))
+            if refused_only and not unanswered:
                 continue
             key = cache_key(r.get("question", ""), 0)
             counts[key] += 1
             g = groups.setdefault(key, {"question": r.get("question", ""), "refused": 0, "last": ""})
-            g["refused"] += bool(r.get("refused"))
+            g["refused"] += unanswered
             g["last"] = max(g["last"], r.get("ts", ""))
         down = Counter(cache_key(f.get("question", ""), 0) for f in self.feedbacks() if f.get("value") == "down")
         return [{"question": groups[k]["question"], "count": c, "refused": groups[k]["refused"], "thumbs_down": down[k],

@@ -18,7 +18,7 @@ from sme_ai.batch import safe_cell, xlsx_cell
 from sme_ai.errors import SmeAiError
 
 FORMATS = ("xlsx", "csv", "jsonl")
-STAT_HEADERS = ["问题", "次数", "拒答次数", "👎 次数", "最近提问"]
+STAT_HEADERS = ["问题", "次数", "未答次数", "👎 次数", "最近提问"]
 
 
 def _fmt(fmt: str) -> str:

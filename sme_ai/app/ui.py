@@ -224,8 +224,8 @@ def _training_tab(ctx, session):
     refresh = gr.Button("刷新统计")
     top = gr.Dataframe(_table([], training.STAT_HEADERS), label="最常问的问题", datatype="str", interactive=False,
                        wrap=True)
-    refused = gr.Dataframe(_table([], training.STAT_HEADERS), label="被拒答的问题（知识缺口）", datatype="str",
-                           interactive=False, wrap=True)
+    refused = gr.Dataframe(_table([], training.STAT_HEADERS), label="资料没有回答的问题（拒答，或缺少所问的日期、金额：知识缺口）",
+                           datatype="str", interactive=False, wrap=True)
     with gr.Row():
         efmt = gr.Radio(list(training.FORMATS), value="xlsx", label="导出格式")
         export = gr.Button("导出全部问题")
