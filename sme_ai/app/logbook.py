@@ -1,8 +1,9 @@
 """The deployment's question log and feedback store: JSON lines under <data_dir>/app, for the trainer view.
 
 Records hold the question, whether it was refused or cached (and the kinds of value asked for that its answer
-says the documents lack), the time taken and an anonymous session id; never a name, an address or the uploaded files. Each file is bounded: past `max_bytes` it becomes `<name>.1.jsonl`
-(replacing the older one), so the log keeps between one and two files' worth of the latest records.
+says the documents lack), the time taken and an anonymous session id; never a name, an address or the uploaded
+files. Each file is bounded: past `max_bytes` it becomes `<name>.1.jsonl` (replacing the older one), so the log keeps
+between one and two files' worth of the latest records.
 """
 
 from __future__ import annotations

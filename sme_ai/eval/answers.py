@@ -15,6 +15,7 @@ import re
 
 from sme_ai.eval.dataset import EvalItem
 from sme_ai.eval.stats import percentile
+from sme_ai.generate.answer import ENGINE_NOTES
 from sme_ai.generate.verify import is_supported, numbers_in
 from sme_ai.question import is_hearsay
 from sme_ai.text import normalize_text
@@ -36,13 +37,8 @@ def _grams(text: str) -> set[str]:
     return {plain[i:i + 2] for i in range(len(plain) - 1)}
 
 
-# the engine's own notes on what the documents lack (`generate.answer.gap_note`, the unknown-place note): no claim
-# about a source, so no sentence that a cited passage could support
-_NOTES = re.compile(r"^资料中没有找到所问的具体[^。]{1,8}。相关内容如下：|（资料中没有关于[^（）]{1,60}的具体规定。）")
-
-
 def answer_sentences(text: str) -> list[str]:
-    body = _NOTES.sub("", text.split("注意：")[0].split("\n\n您可以参考")[0])
+    body = ENGINE_NOTES.sub("", text.split("注意：")[0].split("\n\n您可以参考")[0])
     return [s.strip() for s in _SENTENCE.findall(body) if len(_han(re.sub(r"\[\d+\]", "", s))) >= 6]
 
 

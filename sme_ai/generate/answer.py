@@ -100,7 +100,7 @@ def grounded_answer(question: str, standalone: str, composed: Composed, passages
         text = gap_note(missing, is_english(question)) + text
         meta["value_gap"] = missing
     if unknown_places:
-        text += f"（资料中没有关于{'、'.join(unknown_places)}的具体规定。）"
+        text += place_note(unknown_places)
         meta["unknown_places"] = list(unknown_places)
     if needs_caution(citations, passages):
         text += "\n\n" + load_prompt("caution", prompts_dir)
@@ -127,6 +127,16 @@ def gap_note(missing: list[str], english: bool) -> str:
     if english:
         return f"The documents do not give the {' or '.join(_GAP_WORDS[k][1] for k in missing)} asked for. Related:\n\n"
     return f"资料中没有找到所问的具体{'和'.join(_GAP_WORDS[k][0] for k in missing)}。相关内容如下：\n\n"
+
+
+def place_note(places: tuple[str, ...]) -> str:
+    """After an answer: the places the owner named that the documents never mention."""
+    return f"（资料中没有关于{'、'.join(places)}的具体规定。）"
+
+
+# the Chinese notes above as they stand in an answer: what the documents lack, no claim about a source (the eval's
+# claim support does not count them as answer sentences)
+ENGINE_NOTES = re.compile(r"^资料中没有找到所问的具体[^。]{1,8}。相关内容如下：|（资料中没有关于[^（）]{1,60}的具体规定。）")
 
 
 def draft_answer(question: str, standalone: str, extractive: str, passages: list[Passage], hits: list[Hit], *,
