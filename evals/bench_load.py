@@ -17,6 +17,7 @@ from one asyncio loop; `--client gradio` uses gradio_client, one Client and its 
     .venv/bin/python -m evals.bench_load --backend extractive     # no generator: retrieval, cache and queue only
     .venv/bin/python -m evals.bench_load --users 20 50 --duration 60 --think 5 20
     .venv/bin/python -m evals.bench_load --llm-server /path/to/llama-server --slots 4
+    .venv/bin/python -m evals.bench_load --users 200 --timeline /tmp/tl   # + /tmp/tl-200.jsonl: each request, CPU/s
 
 The knowledge base is `corpora/`, indexed into a temporary folder with the chosen embedder (or --data-dir, reused
 when it already has documents). The answer cache carries over from one level to the next, as it would during one
@@ -50,6 +51,7 @@ class Record:
     error: str = ""
     first_useful: float | None = None  # seconds to the first update showing a cited answer (draft, cached or final)
     fresh: bool = False  # a fresh question (asked once in the run), not a repeat or near-duplicate
+    asked_at: float = 0.0  # perf_counter when asked (the timeline's offsets are taken from it)
 
 
 def variants(question: str) -> list[str]:
@@ -277,25 +279,27 @@ async def _http_user(http, base, fn_index, mix: Mix, rng, think, stop_at, hard_s
             return
         except Exception as e:  # noqa: BLE001 - a failed request is a data point
             rec = Record(time.perf_counter() - t0, error=f"{type(e).__name__}: {str(e)[:120]}")
-        rec.fresh = fresh
+        rec.fresh, rec.asked_at = fresh, t0
         waiting.pop(me, None)
         out.append(rec)
         await asyncio.sleep(min(rng.uniform(*think), max(0.0, stop_at - time.monotonic())))
 
 
 def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, think: tuple[float, float],
-                   seed: int, fn_index: int) -> dict:
-    """The level with n trainees as coroutines on one event loop and one HTTP connection pool."""
+                   seed: int, fn_index: int, timeline: Path | None = None) -> dict:
+    """The level with n trainees as coroutines on one event loop and one HTTP connection pool. `timeline`: also write
+    every request (when asked, first useful and final answer, fresh, cached) and the server's CPU each second there,
+    as JSON lines — where in the level the slow answers fall."""
     import asyncio
 
     import httpx
 
     async def level() -> tuple[list[Record], list[int], float, float, float]:
-        records, rss, waiting = [], [server.rss_bytes()], {}
+        records, rss, waiting, cpu_each_s = [], [server.rss_bytes()], {}, []
         base = server.url.rstrip("/") + "/gradio_api"
         limits = httpx.Limits(max_connections=4 * n + 10, max_keepalive_connections=2 * n + 10)
         async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as http:
-            start = time.monotonic()
+            start, t_start = time.monotonic(), time.perf_counter()
             cpu0 = (_cpu_seconds(server.proc.pid), _cpu_seconds())
             stop_at, hard_stop = start + duration, start + duration + drain
             tasks = [asyncio.create_task(_http_user(http, base, fn_index, mix, random.Random(seed + i), think,
@@ -303,6 +307,7 @@ def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, t
             while not all(t.done() for t in tasks) and time.monotonic() < hard_stop + 5:
                 await asyncio.sleep(1.0)
                 rss.append(server.rss_bytes())
+                cpu_each_s.append((time.perf_counter() - t_start, _cpu_seconds(server.proc.pid)))
             for t in tasks:
                 t.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -310,10 +315,24 @@ def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, t
             now = time.perf_counter()
             records += [Record(now - t0, error="unfinished when the level ended") for t0 in waiting.values()]
             cpu = (_cpu_seconds(server.proc.pid) - cpu0[0], _cpu_seconds() - cpu0[1])
+        if timeline:
+            _write_timeline(timeline, records, t_start, cpu0[0], cpu_each_s)
         return records, rss, elapsed, *cpu
 
     records, rss, elapsed, server_cpu, client_cpu = asyncio.run(level())
     return summarise(n, records, elapsed, rss, server_cpu, client_cpu)
+
+
+def _write_timeline(path: Path, records: list[Record], t_start: float, cpu_start: float,
+                    cpu_each_s: list[tuple[float, float]]) -> None:
+    lines, before = [], (0.0, cpu_start)
+    for at, cpu in cpu_each_s:
+        lines.append({"t": round(at, 2), "server_cpu_pct": round(100 * (cpu - before[1]) / max(at - before[0], 1e-9))})
+        before = (at, cpu)
+    for r in sorted(records, key=lambda r: r.asked_at):
+        lines.append({"asked": round(r.asked_at - t_start, 3) if r.asked_at else None, "useful_s": r.first_useful,
+                      "final_s": round(r.latency, 3), "fresh": r.fresh, "cached": r.cached, "error": r.error})
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines), encoding="utf-8")
 
 
 def prewarm(server, pool: list[str], budget_s: float) -> dict:
@@ -437,6 +456,8 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat-share", type=float, default=0.6, help="share of repeated or near-duplicate questions")
     ap.add_argument("--llm-server", help="a llama.cpp `llama-server` binary: the model runs there, not in the app")
     ap.add_argument("--slots", type=int, default=4, help="the server's parallel slots (--llm-server)")
+    ap.add_argument("--timeline", help="http client: write each level's requests and server CPU per second to "
+                    "TIMELINE-<trainees>.jsonl")
     ap.add_argument("--server-nice", type=int, default=0,
                     help="run the model server at this nice level, so retrieval and cached answers come first")
     args = ap.parse_args(argv)
@@ -471,7 +492,9 @@ def main(argv=None) -> None:
             for i, n in enumerate(args.users):
                 level = dict(duration=args.duration, drain=args.drain, think=tuple(args.think),
                              seed=args.seed + 1000 * i)
-                row = (run_level_http(server, n, mix, fn_index=fn_index, **level) if args.client == "http"
+                timeline = Path(f"{args.timeline}-{n}.jsonl") if args.timeline else None
+                row = (run_level_http(server, n, mix, fn_index=fn_index, timeline=timeline, **level)
+                       if args.client == "http"
                        else run_level(server, n, mix, **level))
                 rows.append(row)
                 print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()},

@@ -77,9 +77,11 @@ def exposure(settings) -> str:
 
 
 def launch(ctx, *, prevent_thread_lock: bool = False, quiet: bool = False):
+    from sme_ai.app.sessions import lazy_session_configs
     from sme_ai.app.ui import CSS, build_app, theme
 
     app = ctx.settings  # the web-app fields of the one Settings
+    lazy_session_configs()  # a page's first event does not copy the configuration of every block
     demo = build_app(ctx)
     configure_queue(demo, app)
     demo.launch(
