@@ -91,10 +91,12 @@ class LazyConfigs(dict):
 class _WithoutBlocks:
     """The app as Gradio's `SessionState.__init__` sees it, minus the blocks whose configurations it would copy."""
 
-    blocks: dict = {}
-
     def __init__(self, app):
         self._app = app
+
+    @property
+    def blocks(self) -> dict:
+        return {}
 
     def __getattr__(self, name):
         return getattr(self._app, name)
