@@ -262,12 +262,22 @@ async def ask_over_http(http, base: str, fn_index: int, session: str, question: 
 
 
 async def _http_user(http, base, fn_index, mix: Mix, rng, think, stop_at, hard_stop, out: list[Record],
-                     waiting: dict) -> None:
+                     waiting: dict, pages: list[float] | None = None) -> None:
+    """One trainee; `pages`: the trainee first opens the page (GET / — the app's HTML with its configuration), and
+    the seconds that took are appended there."""
     import asyncio
     import uuid
 
     await asyncio.sleep(rng.uniform(0, think[1]))
-    me, session = object(), uuid.uuid4().hex  # one page: Gradio builds a session's state once (~25 ms of CPU here)
+    if pages is not None:
+        t0 = time.perf_counter()
+        try:
+            (await http.get(base.removesuffix("/gradio_api") + "/")).raise_for_status()
+            pages.append(time.perf_counter() - t0)
+        except Exception as e:  # noqa: BLE001 - a trainee who cannot open the page is an error
+            out.append(Record(time.perf_counter() - t0, error=f"page: {type(e).__name__}"))
+            return
+    me, session = object(), uuid.uuid4().hex  # one page: Gradio builds a session's state on its first event
     while time.monotonic() < stop_at:
         q, fresh = mix.next(rng)
         t0 = time.perf_counter()
@@ -286,7 +296,7 @@ async def _http_user(http, base, fn_index, mix: Mix, rng, think, stop_at, hard_s
 
 
 def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, think: tuple[float, float],
-                   seed: int, fn_index: int, timeline: Path | None = None) -> dict:
+                   seed: int, fn_index: int, timeline: Path | None = None, open_page: bool = False) -> dict:
     """The level with n trainees as coroutines on one event loop and one HTTP connection pool. `timeline`: also write
     every request (when asked, first useful and final answer, fresh, cached) and the server's CPU each second there,
     as JSON lines — where in the level the slow answers fall."""
@@ -294,8 +304,9 @@ def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, t
 
     import httpx
 
-    async def level() -> tuple[list[Record], list[int], float, float, float]:
+    async def level() -> tuple[list[Record], list[int], float, list[float] | None, float, float]:
         records, rss, waiting, cpu_each_s = [], [server.rss_bytes()], {}, []
+        pages: list[float] | None = [] if open_page else None
         base = server.url.rstrip("/") + "/gradio_api"
         limits = httpx.Limits(max_connections=4 * n + 10, max_keepalive_connections=2 * n + 10)
         async with httpx.AsyncClient(timeout=httpx.Timeout(120.0), limits=limits) as http:
@@ -303,7 +314,8 @@ def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, t
             cpu0 = (_cpu_seconds(server.proc.pid), _cpu_seconds())
             stop_at, hard_stop = start + duration, start + duration + drain
             tasks = [asyncio.create_task(_http_user(http, base, fn_index, mix, random.Random(seed + i), think,
-                                                    stop_at, hard_stop, records, waiting)) for i in range(n)]
+                                                    stop_at, hard_stop, records, waiting, pages))
+                     for i in range(n)]
             while not all(t.done() for t in tasks) and time.monotonic() < hard_stop + 5:
                 await asyncio.sleep(1.0)
                 rss.append(server.rss_bytes())
@@ -317,10 +329,13 @@ def run_level_http(server, n: int, mix: Mix, *, duration: float, drain: float, t
             cpu = (_cpu_seconds(server.proc.pid) - cpu0[0], _cpu_seconds() - cpu0[1])
         if timeline:
             _write_timeline(timeline, records, t_start, cpu0[0], cpu_each_s)
-        return records, rss, elapsed, *cpu
+        return records, rss, elapsed, pages, *cpu
 
-    records, rss, elapsed, server_cpu, client_cpu = asyncio.run(level())
-    return summarise(n, records, elapsed, rss, server_cpu, client_cpu)
+    records, rss, elapsed, pages, server_cpu, client_cpu = asyncio.run(level())
+    row = summarise(n, records, elapsed, rss, server_cpu, client_cpu)
+    if pages is not None:
+        row.update(page_loads=len(pages), page_p50=percentile(pages, 0.5, nan), page_p95=percentile(pages, 0.95, nan))
+    return row
 
 
 def _write_timeline(path: Path, records: list[Record], t_start: float, cpu_start: float,
@@ -368,7 +383,9 @@ def render(rows: list[dict], meta: dict) -> str:
              f"| {r['rss_peak_mb']:.0f} | {r['server_cpu_pct']:.0f} | {r['client_cpu_pct']:.0f} |" for r in rows]
     notes = [f"- {k}: {v}" for k, v in meta.items()]
     errs = [f"- errors at {r['users']}: {r['error_examples']}" for r in rows if r["errors"]]
-    return "\n".join([head, *lines, "", *notes, *errs])
+    pages = [f"- page opened (GET /) at {r['users']}: {r['page_loads']} times, p50 / p95 {r['page_p50']:.2f} / "
+             f"{r['page_p95']:.2f} s, before each trainee's first question" for r in rows if "page_loads" in r]
+    return "\n".join([head, *lines, "", *notes, *pages, *errs])
 
 
 def _prepare(args, data_dir: Path, env: dict) -> None:
@@ -456,6 +473,8 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat-share", type=float, default=0.6, help="share of repeated or near-duplicate questions")
     ap.add_argument("--llm-server", help="a llama.cpp `llama-server` binary: the model runs there, not in the app")
     ap.add_argument("--slots", type=int, default=4, help="the server's parallel slots (--llm-server)")
+    ap.add_argument("--open-page", action="store_true", help="http client: each trainee first opens the page "
+                    "(GET /, the HTML with the app's configuration) as a browser does")
     ap.add_argument("--timeline", help="http client: write each level's requests and server CPU per second to "
                     "TIMELINE-<trainees>.jsonl")
     ap.add_argument("--server-nice", type=int, default=0,
@@ -493,7 +512,8 @@ def main(argv=None) -> None:
                 level = dict(duration=args.duration, drain=args.drain, think=tuple(args.think),
                              seed=args.seed + 1000 * i)
                 timeline = Path(f"{args.timeline}-{n}.jsonl") if args.timeline else None
-                row = (run_level_http(server, n, mix, fn_index=fn_index, timeline=timeline, **level)
+                row = (run_level_http(server, n, mix, fn_index=fn_index, timeline=timeline, open_page=args.open_page,
+                                      **level)
                        if args.client == "http"
                        else run_level(server, n, mix, **level))
                 rows.append(row)
