@@ -49,12 +49,14 @@ def gradio_queue_bookkeeping() -> None:
 
 
 def http_middleware(ctx) -> list:
-    """The app's guard in front of Gradio's own routes (direct runs; uploads need the admin token when set)."""
+    """The app's guard in front of Gradio's own routes (direct runs; uploads need the admin token when set), and the
+    page rendered once per kind of request (`pagecache`)."""
     from starlette.middleware import Middleware
 
     from sme_ai.app.guard import HttpGuard
+    from sme_ai.app.pagecache import PageCache
 
-    return [Middleware(HttpGuard, token=ctx.settings.admin_token, guard=ctx.guard)]
+    return [Middleware(HttpGuard, token=ctx.settings.admin_token, guard=ctx.guard), Middleware(PageCache)]
 
 
 INSECURE = ("警告：本服务对本机以外开放（{where}），但没有设置管理员口令（SME_AI_ADMIN_TOKEN）。任何能访问它的人都可以"
