@@ -18,6 +18,7 @@ from one asyncio loop; `--client gradio` uses gradio_client, one Client and its 
     .venv/bin/python -m evals.bench_load --users 20 50 --duration 60 --think 5 20
     .venv/bin/python -m evals.bench_load --llm-server /path/to/llama-server --slots 4
     .venv/bin/python -m evals.bench_load --users 200 --timeline /tmp/tl   # + /tmp/tl-200.jsonl: each request, CPU/s
+    .venv/bin/python -m evals.bench_load --users 200 --open-page          # each trainee first loads the page (GET /)
 
 The knowledge base is `corpora/`, indexed into a temporary folder with the chosen embedder (or --data-dir, reused
 when it already has documents). The answer cache carries over from one level to the next, as it would during one
