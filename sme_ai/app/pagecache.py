@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-KEY_HEADERS = (b"host", b"origin", b"accept-encoding", b"cookie", b"forwarded", b"x-forwarded-host", b"x-forwarded-proto",
-               b"x-forwarded-port", b"x-forwarded-prefix")
+KEY_HEADERS = (b"host", b"origin", b"accept-encoding", b"cookie", b"forwarded", b"x-forwarded-host",
+               b"x-forwarded-proto", b"x-forwarded-port", b"x-forwarded-prefix")
 
 
 class PageCache:
