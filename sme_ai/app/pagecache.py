@@ -6,8 +6,9 @@ Zen-1 EPYC (py-spy), and 200 trainees opening the page within 20 s pushed the fi
 6.53 s (`evals/reports/bench_load-20261207-s17-200-sessions.md`). While the app runs that HTML depends only on the
 request's address and headers (the app uses no Gradio login; sessions' updates are not in it), so `PageCache` keeps
 the rendered response per (scheme, server, root path, the headers Gradio reads for the root URL, origin — its CORS
-answer —, accept-encoding, cookie) and sends it again: ~0.7 ms of CPU a page instead of ~32 ms. Only GET / without a query string (no deep link, no page name), only a complete 200
-response without Set-Cookie; at most `size` kinds of request, the oldest dropped first.
+answer —, accept-encoding, cookie) and sends it again: ~0.7 ms of CPU a page instead of ~32 ms. Only GET / without a
+query string (no deep link, no page name), only a complete 200 response without Set-Cookie; at most `size` kinds of
+request, the oldest dropped first.
 """
 
 from __future__ import annotations
