@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sme_ai.places import other_place, places_in
 from sme_ai.question import answer_patterns, is_hearsay
+from sme_ai.subjects import asked_subjects, other_subject
 from sme_ai.text import bigrams, split_sentences, tokenize
 from sme_ai.types import Hit
 
@@ -27,6 +28,12 @@ _TIERS = {"小巨人": re.compile(r"小巨人"), "专精特新中小企业": re.
 # a sentence the corpus writes to list a rumour and say it is false ("误传：有网页称…，此说不实")
 RUMOUR = re.compile(r"误传|此说不实|不实[，；。]|属于误传|没有官方来源支持")
 RUMOUR_OVERLAP = 0.35  # share of the question's bigrams a listed rumour must hold to answer a question without hearsay
+# a sentence about the document it stands in ("本文按城市分别整理已收集到的地方做法，包括中山、长治、东莞…"): it names
+# the cities and topics of the document, so it scores for questions about them, and answers none of them — unless
+# the question asks what the sources hold or where they come from. A document's own provisions are content
+# ("本文件自印发之日起施行", "本文所称中小企业…")
+ABOUT_DOCUMENT = re.compile(r"本文(?!件|所称)|文中")
+ASKS_SOURCES = re.compile(r"来源|出处|原文|可信|可靠|知识库|资料里|文件里|哪些资料|哪些文件|source", re.I)
 # score for a sentence holding the kind of value asked for (`sentence_score`); dev set, extractive, 177 answerable:
 # key facts 0 → 0.712, 1.5 → 0.740, 3 → 0.757, 5 → 0.785, 6 → 0.791, 8 → 0.791, 12 → 0.780
 ANSWER_BONUS = 6.0
@@ -121,11 +128,14 @@ def rumour_answers(question: str, sentence: str) -> bool:
 
 def select_sentences(question: str, text: str, budget: int, section: str = "") -> list[str]:
     """The best sentences of `text` for `question`, in their original order, within `budget` characters; without
-    the listed rumours (误传) that do not answer it, and without sentences about another tier than the one asked
-    about."""
-    asked = tiers(question)
+    the listed rumours (误传) that do not answer it, and without sentences about another tier, scenario or industry
+    than the one asked about (`subjects.other_subject`)."""
+    asked, subjects = tiers(question), asked_subjects(question)
+    about_sources = bool(ASKS_SOURCES.search(question))
     sentences = [s.strip() for s in split_sentences(text) if s.strip()
-                 and (not RUMOUR.search(s) or rumour_answers(question, s)) and not other_tier(asked, s, section)]
+                 and (about_sources or not ABOUT_DOCUMENT.match(s.strip()))
+                 and (not RUMOUR.search(s) or rumour_answers(question, s)) and not other_tier(asked, s, section)
+                 and not other_subject(subjects, s, section)]
     if not sentences:
         return []
     qt, qb, numeric = set(tokenize(question)), bigrams(question), bool(NUMERIC_QUESTION.search(question))
