@@ -554,6 +554,50 @@ def test_a_question_for_a_whole_list_gets_every_head_of_the_list_not_the_two_ite
     assert all(not p.heads for p in compact_context("资金支持是什么意思？", hits))
 
 
+def test_a_list_of_plain_items_and_a_question_for_what_each_item_is():
+    from sme_ai.generate.context import compact_context, list_heads
+    from sme_ai.generate.extractive import extractive_answer
+
+    # items that are names only ("1. 创新筑基") are a list too
+    tasks = "部署了7大任务、21项措施。7大任务是：\n1. 创新筑基\n2. 赋智升级\n3. 产品突破\n4. 主体培育\n报道提到的具体措施包括：实施指南。"
+    assert list_heads(tasks, "七大任务与主要措施", "意见里提了哪几大任务？") == "七大任务与主要措施：创新筑基、赋智升级、产品突破、主体培育。"
+    # "分别是什么意思" wants each item's content with its head; a caution mark of the items is kept
+    parts = ("按整理者的概括，可以拆成三层意思（待核实）：\n- 上云：使用云计算资源和SaaS软件服务（待核实）；\n"
+             "- 用数：采集并利用企业经营和生产数据（待核实）；\n- 赋智：引入人工智能等智能化能力（待核实）。")
+    q = "“上云”“用数”“赋智”分别是什么意思？"
+    assert list_heads(parts, "“上云用数赋智”的含义", q) == ("“上云用数赋智”的含义：上云：使用云计算资源和SaaS软件服务；用数：采集并利用"
+                                                          "企业经营和生产数据；赋智：引入人工智能等智能化能力（待核实）。")
+    assert list_heads(parts, "“上云用数赋智”的含义", "上云用数赋智包括哪些方面？").endswith("：上云、用数、赋智。")
+    answer = extractive_answer(q, compact_context(q, [_hit(0, parts, "“上云用数赋智”的含义")]))
+    assert "用数：采集并利用企业经营和生产数据" in answer and answer.count("[1]") == 1
+    # a question about one item of the list asks inside it, not for the list
+    plates = "解读将七大任务归入五个板块：\n1. 加强政府引导；\n2. 坚持企业主体；\n3. 深化链群融通；\n4. 强化数智赋能；\n5. 优化供给服务。"
+    assert list_heads(plates, "主要任务总览", "“深化链群融通”这部分说的是哪几种“链式”转型？") == ""
+    assert list_heads(plates, "主要任务总览", "七大任务分为哪几个板块？").startswith("主要任务总览：加强政府引导、")
+    # targets with figures, some too long to be a name, are no list of names: quoting four of eight would mislead
+    targets = ("提出到2027年：\n- 人工智能关键核心技术实现安全可靠供给；\n- 推出1000个高水平工业智能体；\n"
+               "- 建设100个工业领域高质量数据集；\n- 推广500个典型应用场景。")
+    assert list_heads(targets, "到2027年的主要目标", "到2027年有哪些目标？") == ""
+    # a follow-up's earlier question ("哪几个部门") asks for no list now
+    q = "它到2027年要建多少数据集？（接上一问：意见是哪几个部门联合发的？）"
+    assert all(not p.heads for p in compact_context(q, [_hit(0, tasks, "七大任务与主要措施")]))
+    assert compact_context("意见里提了哪几大任务？", [_hit(0, tasks, "七大任务与主要措施")])[0].heads
+
+
+def test_a_lists_figure_from_its_section_heading_passes_verification():
+    from sme_ai.generate.context import Passage
+
+    text = ("评测指标的16个经营场景分为四类（待核实）：\n- 产品生命周期数字化（4个）：产品设计、工艺设计（待核实）；\n"
+            "- 生产执行数字化（6个）：计划排程、生产管控（待核实）；\n- 供应链数字化（2个）：采购管理、仓储物流（待核实）。")
+    hit = _hit(0, text, section="数字化经营16个场景的分类总览", title="评测指标")
+    heads = "数字化经营16个场景的分类总览：产品生命周期数字化（4个）、生产执行数字化（6个）、供应链数字化（2个）。"
+    v = verify_answer(heads.rstrip("。") + "[1]。", [Passage(n=1, hit=hit, sentences=(heads,), heads=heads)])
+    assert v.dropped_sentences == 0 and v.text.startswith("数字化经营16个场景"), v
+    # a figure bound to another subject in the heading is still caught
+    v = verify_answer("产品生命周期数字化有16个场景[1]。", [Passage(n=1, hit=hit, sentences=(text,))])
+    assert v.dropped_sentences == 1, v
+
+
 def test_for_an_amount_the_documents_do_not_give_their_own_word_comes_before_another_citys_amounts():
     from sme_ai.generate.context import compact_context
     from sme_ai.generate.extractive import extractive_answer

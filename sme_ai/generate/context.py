@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from sme_ai.places import other_place, places_in
-from sme_ai.question import answer_patterns, is_hearsay
+from sme_ai.question import answer_patterns, is_hearsay, own_question
 from sme_ai.subjects import asked_subjects, other_subject
 from sme_ai.text import bigrams, split_sentences, tokenize
 from sme_ai.types import Hit
@@ -69,6 +69,13 @@ _WHOLE_LIST = re.compile(r"哪些|哪几|几[个项条类方面大]|[二三四�
 # a list item with a short head: "1. 组织保障：…", "- 产品生命周期数字化（4个）：…", "（2）资金支持：…"
 _ITEM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*(?:\*\*)?([^：:\n。；;]{2,16}?)(?:\*\*)?[：:]",
                         re.M)
+_BULLET_LINE = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*\S")
+# a list item that is a short name only ("1. 创新筑基"): its whole text is its head
+_PLAIN_ITEM = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*([^：:\n。；;，,]{2,16}?)[；;。]?\s*$", re.M)
+# a question for what each item of a list is or who does it ("上云、用数、赋智分别是什么意思", "三个层级分别是谁认定的"):
+# the heads alone do not answer it
+_EACH = re.compile(r"(?:分别|各自|各)(?:是|指|由|为|有)?(?:什么|啥|哪|谁|怎么|如何|多少)|what (?:does|do) each|respectively", re.I)
+ITEM_CHARS = 40  # an item longer than this is not quoted whole in the list of a "分别…" question
 _LEVEL = re.compile(r"^[一二三四五1-5]\s*级")  # a scenario's level descriptions are not the list a question asks for
 _ENUMERATION = re.compile(r"[、；;]")
 
@@ -154,15 +161,43 @@ def select_sentences(question: str, text: str, budget: int, section: str = "") -
     return [sentences[i] for i in sorted(chosen)]
 
 
-def list_heads(text: str, section: str = "") -> str:
-    """The heads of a list of three or more items in `text`, as one sentence led by its section's own heading
-    ("五项保障措施：组织保障、资金支持、人才保障、交流互鉴、国际合作。"); "" when the text holds no such list. The small
-    context keeps two or three whole items of a passage; the heads keep every item."""
-    heads = [h.strip() for h in _ITEM_HEAD.findall(text)]
+def _items(text: str) -> list[tuple[str, str]]:
+    """(head, content) of each list item of `text`, in order: "- 上云：使用云计算资源（待核实）；" → ("上云", "使用云计算
+    资源"). Items that are short names without a head ("1. 创新筑基") are all head, when every item of the text is one
+    of the two kinds and none of the names holds a figure: a list of targets ("- 推出1000个高水平工业智能体") whose longer
+    items would be left out is no list of names."""
+    headed, plain, other = [], [], 0
+    for line in text.splitlines():
+        if m := _ITEM_HEAD.match(line):
+            content = re.sub(r"[（(]待核实[）)]", "", line[m.end():]).strip().rstrip("；;。，, ")
+            headed.append((m.group(1).strip(), content))
+            plain.append(headed[-1])
+        elif (m := _PLAIN_ITEM.match(line)) and not re.search(r"\d", m.group(1)):
+            plain.append((m.group(1).strip(), ""))
+        elif _BULLET_LINE.match(line):
+            other += 1
+    return plain if not other and len(plain) > len(headed) else headed
+
+
+def list_heads(text: str, section: str = "", question: str = "") -> str:
+    """The items of a list of three or more in `text`, as one sentence led by its section's own heading ("五项保障措施：
+    组织保障、资金支持、人才保障、交流互鉴、国际合作。"); "" when the text holds no such list. The small context keeps two or
+    three whole items of a passage; this keeps every item. A question for what each item is or who does it (`_EACH`:
+    "分别是什么意思") gets each item's head with its content ("上云：使用云计算资源和SaaS软件服务；用数：…"), when every
+    item is short enough to quote."""
+    items = _items(text)
+    heads = [h for h, _ in items]
     if len(heads) < 3 or len(set(heads)) < len(heads) or all(_LEVEL.match(h) for h in heads):
         return ""
+    if sum(h in question for h in heads) == 1:  # "“深化链群融通”这部分说的是哪几种…" asks inside one item
+        return ""
     lead = re.split(r"[：:]", section.split(" > ")[-1])[-1].strip()  # "解读问题五：…的五方面保障措施" → its heading
-    joined = ("，" if any("、" in h for h in heads) else "、").join(heads)
+    whole = [f"{h}：{c}" if c else h for h, c in items]
+    caution = "（待核实）" if any("待核实" in line for line in text.splitlines() if _ITEM_HEAD.match(line)) else ""
+    if question and _EACH.search(question) and any(c for _, c in items) and all(len(w) <= ITEM_CHARS for w in whole):
+        joined = "；".join(whole) + caution
+    else:
+        joined = ("，" if any("、" in h for h in heads) else "、").join(heads)
     return f"{lead}：{joined}。" if lead else f"{joined}。"
 
 
@@ -175,11 +210,12 @@ def compact_context(question: str, hits: list[Hit], *, budget_chars: int = 600, 
     seen: set[str] = set()
     hits = hits[:max_passages]
     per_passage = max(80, budget_chars // max(1, len(hits)))
-    whole_list = bool(_WHOLE_LIST.search(question))
+    own = own_question(question)[0]  # a follow-up's earlier "哪几个部门" asks for no list now
+    whole_list = bool(_WHOLE_LIST.search(own))
     for hit in hits:
         if INJECTION.search(hit.chunk.text):  # a document that gives orders is left out of the prompt entirely
             continue
-        heads = list_heads(hit.chunk.text, hit.chunk.section or "") if whole_list else ""
+        heads = list_heads(hit.chunk.text, hit.chunk.section or "", own) if whole_list else ""
         chosen = [s for s in select_sentences(question, hit.chunk.text, per_passage - len(heads),
                                               hit.chunk.section or "") if s not in seen]
         heads = heads if heads and heads not in seen else ""

@@ -226,7 +226,9 @@ def _check_claim(sentence: str, cited: list[int], by_n: dict[int, Passage]) -> t
         # checked against them together below
         if alone and any(not is_supported(x, _canon(_source_text(by_n[n]))) for x in numbers):
             return "binding"
-        if any(is_supported(x, _canon(source)) and not number_bound(x, sentence, source) for x in numbers):
+        # the section heading is part of the source: a list's sentence is led by it ("数字化经营16个场景的分类总览：…")
+        headed = f"{by_n[n].hit.chunk.section}\n{source}" if by_n[n].hit.chunk.section else source
+        if any(is_supported(x, _canon(source)) and not number_bound(x, sentence, headed) for x in numbers):
             return "binding"
         if not polarity_agrees(sentence, source):
             return "polarity"
