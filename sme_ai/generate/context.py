@@ -66,12 +66,12 @@ class Passage:
 _LIST_QUESTION = re.compile(r"哪些|哪几|什么|几[个项条类方面大]|分别|包括|有哪|which|what")
 # a question that wants every item of a list ("哪几大类", "哪些保障措施"), not one thing ("什么意思")
 _WHOLE_LIST = re.compile(r"哪些|哪几|几[个项条类方面大]|[二三四五六七八九十]\s*(?:大|方面|类|项|条)|分别|有哪|which")
+_BULLET_PREFIX = r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*"  # "1. ", "- ", "（2）"
 # a list item with a short head: "1. 组织保障：…", "- 产品生命周期数字化（4个）：…", "（2）资金支持：…"
-_ITEM_HEAD = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*(?:\*\*)?([^：:\n。；;]{2,16}?)(?:\*\*)?[：:]",
-                        re.M)
-_BULLET_LINE = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*\S")
+_ITEM_HEAD = re.compile(_BULLET_PREFIX + r"(?:\*\*)?([^：:\n。；;]{2,16}?)(?:\*\*)?[：:]", re.M)
+_BULLET_LINE = re.compile(_BULLET_PREFIX + r"\S")
 # a list item that is a short name only ("1. 创新筑基"): its whole text is its head
-_PLAIN_ITEM = re.compile(r"^\s*(?:\d{1,2}[.、)）]|[-*•]|[（(]\d{1,2}[）)])\s*([^：:\n。；;，,]{2,16}?)[；;。]?\s*$", re.M)
+_PLAIN_ITEM = re.compile(_BULLET_PREFIX + r"([^：:\n。；;，,]{2,16}?)[；;。]?\s*$", re.M)
 # a question for what each item of a list is or who does it ("上云、用数、赋智分别是什么意思", "三个层级分别是谁认定的"):
 # the heads alone do not answer it
 _EACH = re.compile(r"(?:分别|各自|各)(?:是|指|由|为|有)?(?:什么|啥|哪|谁|怎么|如何|多少)|what (?:does|do) each|respectively", re.I)
